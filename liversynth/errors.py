@@ -1,0 +1,43 @@
+"""The project's own exceptions: every failure a user can meet is one of these.
+
+Each error names the file (when there is one) and says what was wrong, so the GUI can show
+``str(err)`` in a dialog and the CLI can print it without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LiverSynthError(Exception):
+    """Base class of every error LiverSynth raises on purpose."""
+
+
+class LoadError(LiverSynthError):
+    """A file or folder could not be read as what it should be.
+
+    Args:
+        path: the file or folder at fault.
+        problem: what was wrong, in words a user can act on.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class GridMismatchError(LoadError):
+    """Image and labels (or two images) do not share the same voxel grid."""
+
+
+class ModelFileError(LoadError):
+    """A model file is not a valid LiverSynth checkpoint (never executed, only refused)."""
+
+
+class PlacementError(LiverSynthError):
+    """A lesion fits nowhere plausible in the given liver."""
+
+
+class ResourceLimitError(LiverSynthError):
+    """An input is too large for this machine (refused before memory runs out)."""
