@@ -1,0 +1,85 @@
+"""Fill requests and results: what travels between the document and the inference worker.
+
+Every request carries a *generation* number from :meth:`Document.request_fill`; the document
+applies a result only if its generation is still the latest (ndv's habit), so a slow inference
+finishing after the user moved on is dropped instead of overwriting newer work.
+:func:`run_fill` is the Qt-free computation the worker runs (in a thread, or inline in tests).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from liversynth.fillers.base import SliceFiller
+
+
+@dataclass(frozen=True)
+class FillRequest:
+    """One inference job, a self-contained snapshot (the worker never reads the document).
+
+    Attributes:
+        generation: increases with every request of one document.
+        z: slice index the request was made on.
+        slice_hu: the original slice, float32 ``(H, W)`` HU (a copy).
+        mask: lesion mask, bool ``(H, W)`` (a copy).
+        liver_mask: liver (labels 1 or 2) of that slice, or ``None`` without labels.
+        filler_name: the filler the document wants (the worker reports which one ran).
+        seed: seed for stochastic fillers, so one request always gives one result.
+    """
+
+    generation: int
+    z: int
+    slice_hu: np.ndarray
+    mask: np.ndarray
+    liver_mask: np.ndarray | None
+    filler_name: str
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FillResult:
+    """A finished job.
+
+    Attributes:
+        generation: the request's generation.
+        z: the request's slice index.
+        filled_hu: float32 ``(H, W)`` HU, the synthetic slice.
+        elapsed_ms: wall time of ``filler.fill`` in milliseconds.
+        device: where it ran (``"cpu"``, ``"cuda"``...).
+        filler_name: the filler that actually ran.
+        mask: the request's mask (the user may have edited the live mask meanwhile).
+    """
+
+    generation: int
+    z: int
+    filled_hu: np.ndarray
+    elapsed_ms: float
+    device: str
+    filler_name: str
+    mask: np.ndarray | None = None
+
+
+def run_fill(filler: SliceFiller, request: FillRequest) -> FillResult:
+    """Run ``filler`` on ``request`` and time it. Exceptions propagate to the caller."""
+    start = time.perf_counter()
+    filled = filler.fill(
+        request.slice_hu, request.mask, liver_mask=request.liver_mask, seed=request.seed
+    )
+    elapsed_ms = (time.perf_counter() - start) * 1000.0
+    filled = np.asarray(filled, dtype=np.float32)
+    if filled.shape != request.slice_hu.shape:
+        raise ValueError(
+            f"filler {filler.name!r} returned shape {filled.shape}, expected {request.slice_hu.shape}"
+        )
+    return FillResult(
+        generation=request.generation,
+        z=request.z,
+        filled_hu=filled,
+        elapsed_ms=elapsed_ms,
+        device=str(getattr(filler, "device", "cpu")),
+        filler_name=str(getattr(filler, "name", request.filler_name)),
+        mask=request.mask,
+    )

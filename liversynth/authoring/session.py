@@ -1,0 +1,217 @@
+"""Session files: one zip holding ``session.json`` and ``.npy`` masks (no pickle), saved atomically.
+
+A session stores *where the case comes from* (:class:`CaseSource`), not the CT itself, plus
+everything the user did: per-slice masks, the shown slice, the window, the filler and model,
+the brush radius and the floating stamp. Reopening restores the work exactly.
+
+Layout of ``name.lsession`` (a plain zip; ``unzip -l`` shows it)::
+
+    session.json          {"format": "liversynth-session", "version": 1, ...}
+    mask_0057.npy         bool (rows, cols) mask of slice 57, one per painted slice
+    stamp_source.npy      bool source of the floating stamp (only when there is one)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from liversynth.authoring.document import Document
+from liversynth.authoring.source import CaseSource
+from liversynth.authoring.stamp import LesionStamp, StampPose
+from liversynth.errors import LiverSynthError, LoadError
+from liversynth.volume import Case
+from liversynth.windowing import Window
+
+SESSION_FORMAT = "liversynth-session"
+SESSION_VERSION = 1
+SESSION_SUFFIX = ".lsession"
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file so that readers see the old content or the complete new one, never half.
+
+    ``write`` fills a temporary file in the same folder; it is flushed, fsynced and renamed over
+    ``path`` (``os.replace`` is atomic on one filesystem). If ``write`` raises, the temporary
+    file is removed, ``path`` is untouched and the exception propagates.
+
+    Args:
+        path: destination file.
+        write: callback receiving a binary file object.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    # Persist the rename itself (POSIX); not possible/needed on every platform.
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def session_json(doc: Document) -> dict[str, Any]:
+    """The JSON part of a session (masks and stamp source go in separate ``.npy`` entries)."""
+    case = doc.case
+    if case is None:
+        raise LiverSynthError("nothing to save: no case is open")
+    stamp = doc.stamp
+    return {
+        "format": SESSION_FORMAT,
+        "version": SESSION_VERSION,
+        "saved_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "case_name": case.name,
+        "shape": list(case.volume.shape),
+        "source": doc.source.to_json(),
+        "slice_index": doc.slice_index,
+        "window": {"center_hu": doc.window.center_hu, "width_hu": doc.window.width_hu},
+        "filler_name": doc.filler_name,
+        "model_path": doc.model_path,
+        "fill_seed": doc.fill_seed,
+        "brush_radius_px": doc.brush_radius_px,
+        "masks": doc.painted_slices(),
+        "stamp": None if stamp is None else {"pose": stamp.pose.to_json(), "origin": stamp.origin},
+        "session_path": doc.session_path,
+    }
+
+
+def write_session(doc: Document, f: IO[bytes]) -> None:
+    """Write ``doc`` as a session zip into the open binary file ``f``."""
+    meta = session_json(doc)
+    masks = doc.masks_snapshot()
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("session.json", json.dumps(meta, indent=2))
+        for z, mask in masks.items():
+            zf.writestr(f"mask_{z:04d}.npy", _npy_bytes(mask))
+        if doc.stamp is not None:
+            zf.writestr("stamp_source.npy", _npy_bytes(doc.stamp.source))
+
+
+def save_session(doc: Document, path: str | Path, *, mark_clean: bool = True) -> Path:
+    """Save ``doc`` to ``path`` atomically (an existing file is replaced only when complete).
+
+    Args:
+        doc: the document (must have a case).
+        path: destination, conventionally ``*.lsession``.
+        mark_clean: record the save in the document (``dirty`` → False, ``session_path``);
+            the autosaver passes ``False``.
+
+    Raises:
+        LiverSynthError: the file could not be written (the message names it).
+    """
+    path = Path(path)
+    try:
+        atomic_write(path, lambda f: write_session(doc, f))
+    except OSError as err:
+        raise LiverSynthError(f"{path}: cannot save the session ({err.strerror or err})") from err
+    if mark_clean:
+        doc.mark_clean(str(path))
+    return path
+
+
+def _read_npy(zf: zipfile.ZipFile, name: str) -> np.ndarray:
+    return np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+
+
+def read_session(
+    path: str | Path,
+) -> tuple[dict[str, Any], dict[int, np.ndarray], np.ndarray | None]:
+    """Read a session file's JSON, masks and stamp source without loading the case.
+
+    Raises:
+        LoadError: not a LiverSynth session, an unknown version, or a damaged file.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = json.loads(zf.read("session.json").decode("utf-8"))
+            if meta.get("format") != SESSION_FORMAT:
+                raise LoadError(path, "not a LiverSynth session (no session format marker)")
+            if meta.get("version") != SESSION_VERSION:
+                raise LoadError(
+                    path,
+                    f"session version {meta.get('version')} is not supported "
+                    f"(this LiverSynth reads version {SESSION_VERSION})",
+                )
+            masks = {int(z): _read_npy(zf, f"mask_{int(z):04d}.npy") for z in meta["masks"]}
+            stamp = _read_npy(zf, "stamp_source.npy") if meta.get("stamp") else None
+    except LoadError:
+        raise
+    except FileNotFoundError as err:
+        raise LoadError(path, "the session file does not exist") from err
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as err:
+        raise LoadError(path, f"damaged or incomplete session file ({err})") from err
+    return meta, masks, stamp
+
+
+def load_session(path: str | Path, *, case: Case | None = None) -> Document:
+    """Reopen a session: reload its case and restore masks, slice, window, filler and stamp.
+
+    Args:
+        path: a file written by :func:`save_session`.
+        case: the already-loaded case to use instead of reloading it from the session's
+            :class:`CaseSource` (required for a case that was built in memory).
+
+    Returns:
+        A clean (not dirty) document whose ``session_path`` is ``path``.
+
+    Raises:
+        LoadError: the session is unreadable, its case cannot be reloaded, or the case's shape
+            differs from the one the masks were drawn on.
+    """
+    path = Path(path)
+    meta, masks, stamp_source = read_session(path)
+    source = CaseSource.from_json(meta.get("source") or {})
+    if case is None:
+        if not source.reloadable:
+            raise LoadError(
+                path, "the session's case was built in memory and has no file to reload it from"
+            )
+        case = source.load()
+    if list(case.volume.shape) != list(meta["shape"]):
+        raise LoadError(
+            path,
+            f"the case now has shape {case.volume.shape} but the session was drawn on "
+            f"{tuple(meta['shape'])}; is it the same scan?",
+        )
+    doc = Document(case, source=source)
+    with doc.events.blocked():
+        doc.restore_masks(masks)
+        doc.set_slice(int(meta["slice_index"]))
+        window = meta["window"]
+        doc.set_window(Window(float(window["center_hu"]), float(window["width_hu"])))
+        doc.set_filler(str(meta["filler_name"]), meta.get("model_path"))
+        doc.fill_seed = int(meta.get("fill_seed", 0))
+        doc.brush_radius_px = int(meta.get("brush_radius_px", doc.brush_radius_px))
+        if meta.get("stamp") and stamp_source is not None:
+            pose = StampPose.from_json(meta["stamp"]["pose"])
+            doc.set_stamp(LesionStamp(stamp_source, pose, str(meta["stamp"].get("origin", ""))))
+    doc.mark_clean(str(path))
+    return doc

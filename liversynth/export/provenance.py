@@ -1,0 +1,164 @@
+"""JSON provenance sidecars: where a synthetic file came from, never who the patient was.
+
+A sidecar sits next to its data file with the data suffix replaced by ``.json``
+(``case_synth.nii.gz`` → ``case_synth.json``; a DICOM folder ``series/`` → ``series.json``).
+
+Example:
+    >>> import tempfile, pathlib, json
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.png"
+    >>> side = write_sidecar(p, {"source": "/data/3Dircadb1.7/PATIENT_DICOM", "filler": "gan",
+    ...                          "model": "default.safetensors", "seed": 3})
+    >>> doc = json.loads(side.read_text()); doc["source"], doc["synthetic"]
+    ('PATIENT_DICOM', True)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from liversynth import __version__
+from liversynth.errors import LiverSynthError
+from liversynth.export import atomic_write
+from liversynth.metrics import json_safe
+
+_DATA_SUFFIXES = (".nii.gz", ".nii", ".png", ".dcm", ".npy", ".npz", ".json")
+
+#: Keys that name a person or an encounter (compared lower-case without "_", "-", " ").
+IDENTIFIER_KEYS = frozenset(
+    {
+        "patientname",
+        "patientid",
+        "patientsname",
+        "name",
+        "patient",
+        "patientbirthdate",
+        "birthdate",
+        "dateofbirth",
+        "dob",
+        "patientbirthtime",
+        "patientsex",
+        "sex",
+        "patientage",
+        "age",
+        "patientaddress",
+        "address",
+        "patientweight",
+        "patientsize",
+        "otherpatientids",
+        "otherpatientnames",
+        "mrn",
+        "medicalrecordnumber",
+        "accessionnumber",
+        "studydate",
+        "seriesdate",
+        "acquisitiondate",
+        "contentdate",
+        "studytime",
+        "seriestime",
+        "acquisitiontime",
+        "institutionname",
+        "institutionaddress",
+        "institution",
+        "referringphysicianname",
+        "referringphysician",
+        "physician",
+        "operatorsname",
+        "operator",
+        "deviceserialnumber",
+        "stationname",
+        "studyinstanceuid",
+        "seriesinstanceuid",
+        "sopinstanceuid",
+        "studyid",
+        "telephone",
+        "phone",
+        "email",
+        "ssn",
+    }
+)
+
+
+class ProvenanceError(LiverSynthError, ValueError):
+    """A provenance record holds a patient identifier (refused, nothing is written)."""
+
+
+def _norm(key: str) -> str:
+    return re.sub(r"[\s_\-]", "", str(key)).lower()
+
+
+def check_provenance(provenance: Mapping[str, Any], _where: str = "provenance") -> None:
+    """Refuse identifier keys anywhere in the (nested) record.
+
+    Raises:
+        ProvenanceError: naming the offending key.
+    """
+    for key, value in provenance.items():
+        if _norm(key) in IDENTIFIER_KEYS:
+            raise ProvenanceError(
+                f"{_where}: key {key!r} is a patient/study identifier and may not be exported"
+            )
+        if isinstance(value, Mapping):
+            check_provenance(value, f"{_where}.{key}")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    check_provenance(item, f"{_where}.{key}[{i}]")
+
+
+def sidecar_path(data_path: str | Path) -> Path:
+    """Where the sidecar of ``data_path`` goes (data suffix replaced by ``.json``)."""
+    path = Path(data_path)
+    name = path.name
+    for suffix in _DATA_SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return path.with_name(name + ".json")
+
+
+def _source_name(source: Any) -> str:
+    """Keep only the last path component: folders can contain patient names."""
+    text = str(source).rstrip("/\\")
+    return re.split(r"[/\\]", text)[-1]
+
+
+def build_record(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """The sidecar content: the caller's record, checked, with standard fields added."""
+    check_provenance(provenance)
+    record: dict[str, Any] = {
+        "synthetic": True,
+        "software": "LiverSynth",
+        "version": __version__,
+        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    for key in ("source", "filler", "model", "seed"):
+        record[key] = None
+    record.update(json_safe(dict(provenance)))
+    if record.get("source") is not None:
+        record["source"] = _source_name(record["source"])
+    return record
+
+
+def write_sidecar(data_path: str | Path, provenance: Mapping[str, Any]) -> Path:
+    """Write ``<data file>.json`` next to ``data_path`` (atomically).
+
+    Args:
+        data_path: the exported file or folder the record describes (or the ``.json`` itself).
+        provenance: ``source`` (file or case name; folders are stripped), ``filler``, ``model``,
+            ``seed`` and anything else useful (metrics, lesion parameters). Never identifiers.
+
+    Returns:
+        the sidecar path.
+
+    Raises:
+        ProvenanceError: the record contains an identifier key (nothing is written).
+    """
+    record = build_record(provenance)
+    path = sidecar_path(data_path)
+    text = json.dumps(record, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return atomic_write(path, text.encode("utf-8"))

@@ -1,0 +1,259 @@
+"""``copy_paste``: a real lesion's pixels moved into the target mask (in the spirit of TumorCP).
+
+The donor is a lesion from a :class:`~liversynth.lesions.bank.LesionBank` (or from a source
+case given at construction). Its HU patch is resampled onto the target mask's bounding box,
+its lesion values continued outward (nearest lesion voxel) so that the resampled patch is
+lesion everywhere the target mask is, and its level shifted so the liver around the donor
+matches the liver around the target: ``shift = target liver median - donor liver mean``.
+The result is pasted with the shared soft-edge composite.
+
+Donor choice is drawn from ``seed`` unless a donor is named; for a lesion spanning several
+slices, :meth:`CopyPasteFiller.fill_slices` resamples the donor's whole 3-D patch once and
+pastes it slice by slice, so neighbouring slices stay coherent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from liversynth.errors import LiverSynthError
+from liversynth.fillers.compositing import (
+    check_slice_and_mask,
+    composite,
+    crop_box,
+    extract,
+    lesion_bbox,
+)
+from liversynth.fillers.surroundings import liver_reference
+from liversynth.lesions.bank import Lesion, LesionBank, extract_lesions
+from liversynth.lesions.transforms import apply_transform_with_hu
+from liversynth.volume import Case
+
+
+def _continued(patch_hu: np.ndarray, known: np.ndarray, sigma_px: float = 1.5) -> np.ndarray:
+    """``patch_hu`` where ``known``; elsewhere the nearest known value, smoothed (no streaks)."""
+    if known.all():
+        return patch_hu
+    idx = ndimage.distance_transform_edt(~known, return_distances=False, return_indices=True)
+    nearest = patch_hu[tuple(idx)]
+    sigma = [0.0] * (nearest.ndim - 2) + [sigma_px, sigma_px]
+    return np.where(known, patch_hu, ndimage.gaussian_filter(nearest, sigma)).astype(np.float32)
+
+
+def _resample_to(patch: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    zoom = [t / s for t, s in zip(shape, patch.shape, strict=True)]
+    out = ndimage.zoom(patch, zoom, order=1, mode="nearest", grid_mode=True)
+    # zoom can be off by one voxel from rounding; pad/crop to the exact target shape.
+    pads = [(0, max(0, t - o)) for t, o in zip(shape, out.shape, strict=True)]
+    out = np.pad(out, pads, mode="edge")
+    return out[tuple(slice(0, t) for t in shape)]
+
+
+class CopyPasteFiller:
+    """Moves a real lesion's pixels into the target mask, matched to the target liver.
+
+    Args:
+        bank: a :class:`LesionBank`, or the path of a bank file (loaded at first use).
+        source_case: a labelled case whose tumours are used when no bank is given.
+        band_px: width of the soft blending band outside the mask.
+
+    Raises:
+        LiverSynthError: neither a bank nor a source case with tumours (at first fill).
+    """
+
+    name = "copy_paste"
+    device = "cpu"
+
+    def __init__(
+        self,
+        bank: LesionBank | str | Path | None = None,
+        *,
+        source_case: Case | None = None,
+        band_px: int = 2,
+    ) -> None:
+        self._bank_arg = bank
+        self._source_case = source_case
+        self._bank: LesionBank | None = bank if isinstance(bank, LesionBank) else None
+        self.band_px = int(band_px)
+
+    @property
+    def bank(self) -> LesionBank:
+        """The donor lesions (with HU patches), built or loaded on first use."""
+        if self._bank is None:
+            if self._bank_arg is not None:
+                self._bank = LesionBank.load(self._bank_arg)
+            elif self._source_case is not None:
+                self._bank = LesionBank(extract_lesions(self._source_case, keep_hu=True))
+            else:
+                raise LiverSynthError(
+                    "the copy_paste filler needs real lesions to copy: give a lesion bank "
+                    "(--lesions bank.npz or labelled cases) or a source case with tumours"
+                )
+        donors = [les for les in self._bank if les.hu_patch is not None]
+        if not donors:
+            raise LiverSynthError(
+                "the copy_paste filler found no lesion with HU pixels in its bank "
+                "(a bank built with keep_hu=False, or cases without tumours)"
+            )
+        if len(donors) != len(self._bank):
+            self._bank = LesionBank(donors)
+        return self._bank
+
+    def choose_donor(self, seed: int | None) -> int:
+        """Index of the donor lesion drawn for ``seed``."""
+        return int(np.random.default_rng(0 if seed is None else seed).integers(len(self.bank)))
+
+    def describe(self, seed: int | None, donor: int | None = None) -> dict[str, Any]:
+        les = self.bank[self.choose_donor(seed) if donor is None else donor]
+        return {"filler": self.name, "donor_lesion_id": les.lesion_id}
+
+    def _shift(self, donor: Lesion, target_ref_hu: float) -> float:
+        source = donor.liver_mean_hu
+        if np.isnan(source):
+            # No liver around the donor was measured: keep its contrast to a typical liver.
+            source = donor.hu_stats.get("mean", target_ref_hu) + 30.0
+        return float(target_ref_hu - source)
+
+    def fill(
+        self,
+        slice_hu: np.ndarray,
+        mask: np.ndarray,
+        *,
+        liver_mask: np.ndarray | None = None,
+        seed: int | None = None,
+        spacing_mm: tuple[float, float] = (0.8, 0.8),
+        donor: int | None = None,
+    ) -> np.ndarray:
+        """Paste a donor slice (its largest cross-section) into one slice."""
+        image, m = check_slice_and_mask(slice_hu, mask)
+        if not m.any():
+            return image
+        liver = None if liver_mask is None else np.asarray(liver_mask, bool)[None]
+        out = self.fill_slices(
+            image[None], m[None], liver, seed=seed, spacing_mm=(1.0, *spacing_mm), donor=donor
+        )
+        return out.get(0, image)
+
+    def fill_slices(
+        self,
+        hu_zyx: np.ndarray,
+        mask_zyx: np.ndarray,
+        liver_zyx: np.ndarray | None = None,
+        *,
+        seed: int | None = None,
+        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
+        donor: int | None = None,
+        donor_transform: dict[str, Any] | None = None,
+        donor_offset_zyx: tuple[int, int, int] | None = None,
+    ) -> dict[int, np.ndarray]:
+        """Paste a donor lesion into a 3-D mask; returns ``{z: new float32 slice}``.
+
+        Args:
+            donor: bank index of the donor (default: drawn from ``seed``).
+            donor_transform: when the target mask IS the donor's mask transformed by this
+                record (:func:`~liversynth.lesions.transforms.random_transform`), the donor's
+                pixels are transformed the same way and put at ``donor_offset_zyx`` (index in
+                ``hu_zyx`` of the transformed patch's first voxel), so they follow the outline.
+                Otherwise the donor is resampled onto the target's bounding box.
+        """
+        mask_zyx = np.asarray(mask_zyx, bool)
+        zs = np.flatnonzero(mask_zyx.any(axis=(1, 2)))
+        if zs.size == 0:
+            return {}
+        z0, z1 = int(zs[0]), int(zs[-1]) + 1
+        les = self.bank[self.choose_donor(seed) if donor is None else donor]
+        union = mask_zyx[z0:z1].any(axis=0)
+        y0, y1, x0, x1 = lesion_bbox(union)
+        donor_hu, (oz, oy, ox) = self._donor_patch(
+            les, (z0, z1, y0, y1, x0, x1), donor_transform, donor_offset_zyx
+        )
+        spacing = tuple(float(s) for s in spacing_mm)
+        margin = int(np.ceil(12.0 / spacing[1])) + self.band_px + 2
+        box = crop_box((y0, y1, x0, x1), union.shape, 32, margin_px=margin)
+        crops = np.stack([extract(np.asarray(hu_zyx[z], np.float32), box) for z in range(z0, z1)])
+        masks = np.stack([extract(mask_zyx[z], box, pad=0) for z in range(z0, z1)]).astype(bool)
+        livers = None
+        if liver_zyx is not None:
+            livers = np.stack(
+                [extract(np.asarray(liver_zyx[z], bool), box, pad=0) for z in range(z0, z1)]
+            ).astype(bool)
+        ref = liver_reference(crops, masks, livers, spacing)
+        shift = self._shift(les, ref.mean_hu)
+        # The donor in crop coordinates, continued outward for the blending band.
+        full = np.zeros(masks.shape, bool)
+        placed = np.zeros(masks.shape, np.float32)
+        # Paste the donor patch (donor grid -> crop grid), clipped to the crop.
+        src = [
+            slice(max(0, -a), min(n, m - a))
+            for a, n, m in zip(
+                (oz - z0, oy - box.y0, ox - box.x0), donor_hu.shape, masks.shape, strict=True
+            )
+        ]
+        dst = tuple(
+            slice(s.start + a, s.stop + a)
+            for s, a in zip(src, (oz - z0, oy - box.y0, ox - box.x0), strict=True)
+        )
+        placed[dst] = donor_hu[tuple(src)] + shift
+        full[dst] = True
+        if not full.any():
+            raise ValueError("donor_offset_zyx puts the donor patch outside the target lesion")
+        new = _continued(placed, full)
+        out: dict[int, np.ndarray] = {}
+        for i, z in enumerate(range(z0, z1)):
+            if masks[i].any():
+                out[z] = composite(
+                    np.asarray(hu_zyx[z], np.float32), new[i], mask_zyx[z], box, self.band_px
+                )
+        return out
+
+    def _donor_patch(
+        self,
+        les: Lesion,
+        target_box: tuple[int, int, int, int, int, int],
+        transform: dict[str, Any] | None,
+        offset: tuple[int, int, int] | None,
+    ) -> tuple[np.ndarray, tuple[int, int, int]]:
+        """The donor's HU (lesion values continued outward) and where its first voxel goes."""
+        z0, z1, y0, y1, x0, x1 = target_box
+        continued = _continued(les.hu_patch.astype(np.float32), les.mask)
+        if transform is not None:
+            if offset is None:
+                raise ValueError("donor_transform needs donor_offset_zyx")
+            _, patch = apply_transform_with_hu(les.mask, continued, transform)
+            return patch, tuple(int(v) for v in offset)  # type: ignore[return-value]
+        if z1 - z0 == 1:
+            # One target slice: use the donor's largest cross-section.
+            k = int(np.argmax(les.mask.sum(axis=(1, 2))))
+            continued = continued[k : k + 1]
+        return _resample_to(continued, (z1 - z0, y1 - y0, x1 - x0)), (z0, y0, x0)
+
+    def fill_volume(
+        self,
+        hu_zyx: np.ndarray,
+        mask_zyx: np.ndarray,
+        liver_zyx: np.ndarray | None = None,
+        seed: int | None = None,
+        *,
+        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
+        donor: int | None = None,
+        donor_transform: dict[str, Any] | None = None,
+        donor_offset_zyx: tuple[int, int, int] | None = None,
+    ) -> np.ndarray:
+        """A float32 copy of the volume with a donor lesion pasted slice by slice."""
+        out = np.array(hu_zyx, dtype=np.float32, copy=True)
+        for z, sl in self.fill_slices(
+            hu_zyx,
+            mask_zyx,
+            liver_zyx,
+            seed=seed,
+            spacing_mm=spacing_mm,
+            donor=donor,
+            donor_transform=donor_transform,
+            donor_offset_zyx=donor_offset_zyx,
+        ).items():
+            out[z] = sl
+        return out

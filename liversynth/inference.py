@@ -1,0 +1,232 @@
+"""The ``gan`` filler: a trained generator applied to a crop around the lesion.
+
+``Filler.fill`` crops a square around the lesion (the model's ``crop_px``; larger for a large
+lesion, rounded up to a multiple of ``2**num_downs``), builds the whitened generator input,
+runs the generator once, maps the output back to HU and composites it into the slice with a
+narrow soft edge (weight 1 in the mask, falling linearly to 0 at ``band_px + 1`` px from it).
+Pixels at a distance ``>= band_px + 1`` px from the lesion are returned bit-identical.
+
+**BatchNorm and dropout at inference.** pix2pix runs its generator in train mode at test time
+(batch statistics, dropout as noise). With a batch of one crop that makes the lesion's pixels
+depend on everything else in the crop and on the random state, so the same mask would give a
+different lesion each time and the GUI preview would flicker. We use eval mode (running
+statistics, no dropout): a fill is a deterministic function of (slice, mask, weights), which
+is what an interactive tool, a reproducible dataset and a fair metric comparison need.
+``seed`` is accepted for the :class:`SliceFiller` interface and has no effect here.
+
+Example:
+    >>> import numpy as np
+    >>> from liversynth.networks import ModelConfig, build_generator
+    >>> cfg = ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2)
+    >>> filler = Filler(build_generator(cfg), cfg)
+    >>> hu = np.full((64, 64), 60.0, np.float32)
+    >>> m = np.zeros((64, 64), bool); m[30:34, 30:34] = True
+    >>> out = filler.fill(hu, m)
+    >>> out.dtype, bool((out[:20] == hu[:20]).all())
+    (dtype('float32'), True)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from liversynth.checkpoint import load_model
+from liversynth.fillers.compositing import (
+    CropBox,
+    check_slice_and_mask,
+    composite,
+    crop_box,
+    extract,
+    lesion_bbox,
+)
+from liversynth.networks import ModelConfig, UNetGenerator
+from liversynth.whitening import generator_input
+from liversynth.windowing import unit_to_hu
+
+#: Blending band outside the lesion (px): wide enough to hide the seam, narrow enough that
+#: almost nothing of the original slice changes.
+DEFAULT_BAND_PX = 2
+
+
+def default_model_path() -> Path:
+    """``resources/models/default.safetensors`` next to the ``liversynth`` package.
+
+    ``resources`` is a top-level package beside ``liversynth`` both in the source tree (and
+    an editable install) and in a wheel's ``site-packages``, so the path is found from this
+    file without importing anything.
+    """
+    return Path(__file__).resolve().parent.parent / "resources" / "models" / "default.safetensors"
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` → ``cuda`` when available, else ``cpu``; anything else as ``torch.device``.
+
+    Raises:
+        ValueError: an invalid device, or CUDA requested where it is not available.
+    """
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"invalid device {device!r}: {err}") from None
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return target
+
+
+def _limit_threads() -> None:
+    # torch's intra-op pool defaults to the machine's cores; in a container or under a CPU
+    # affinity mask that can exceed what we may use, and oversubscription multiplies latency.
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    if torch.get_num_threads() > usable:
+        torch.set_num_threads(usable)
+
+
+class Filler:
+    """Fills a lesion mask with generator output (the ``gan`` filler).
+
+    Args:
+        generator: a trained :class:`UNetGenerator`; it is run in eval mode, and a module
+            that was in train mode (a generator being trained) is put back in train mode.
+        config: its :class:`ModelConfig` (window, mask channel, crop size).
+        band_px: blending band outside the mask (px).
+        model_path: where the weights came from (shown in the GUI and in provenance).
+
+    Attributes:
+        name: ``"gan"``.
+    """
+
+    name = "gan"
+
+    def __init__(
+        self,
+        generator: UNetGenerator,
+        config: ModelConfig,
+        *,
+        band_px: float = DEFAULT_BAND_PX,
+        model_path: Path | None = None,
+    ) -> None:
+        if generator.in_channels != config.in_channels:
+            raise ValueError(
+                f"generator takes {generator.in_channels} channels but the config implies "
+                f"{config.in_channels}"
+            )
+        if band_px < 0:
+            raise ValueError(f"band_px must be >= 0, got {band_px}")
+        # The module is used as given (not copied): a trainer can wrap the generator it is
+        # training, and ``fill`` restores its train/eval mode afterwards.
+        self._generator = generator
+        self._config = config
+        self._window = config.window
+        self.band_px = band_px
+        self.model_path = model_path
+        param = next(generator.parameters())
+        self._torch_device = param.device
+        self._dtype = param.dtype
+        _limit_threads()
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "auto",
+        *,
+        band_px: float = DEFAULT_BAND_PX,
+    ) -> Filler:
+        """Load a model file (see :func:`liversynth.checkpoint.load_model`).
+
+        Args:
+            path: a LiverSynth ``.safetensors`` model.
+            device: ``auto`` (CUDA if available, else CPU), ``cpu``, ``cuda``, ``cuda:N``.
+            band_px: blending band outside the mask (px).
+
+        Raises:
+            ModelFileError: the file is missing or not a valid LiverSynth model.
+            ValueError: an unusable device.
+        """
+        generator, config = load_model(path, device=resolve_device(device))
+        return cls(generator, config, band_px=band_px, model_path=Path(path))
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"`` (the device type the generator runs on)."""
+        return self._torch_device.type
+
+    @property
+    def config(self) -> ModelConfig:
+        """The model's configuration."""
+        return self._config
+
+    def crop_for(self, mask: np.ndarray) -> CropBox | None:
+        """The crop box used for ``mask`` (``None`` when the mask is empty)."""
+        bbox = lesion_bbox(mask)
+        if bbox is None:
+            return None
+        cfg = self._config
+        # Context around the lesion: at least the blending band, and an eighth of the crop so
+        # that a lesion filling the crop still has surrounding tissue to match.
+        margin = max(int(np.ceil(self.band_px)) + 1, cfg.crop_px // 8)
+        return crop_box(bbox, mask.shape, cfg.crop_px, margin_px=margin, multiple=cfg.size_multiple)
+
+    def fill(
+        self,
+        slice_hu: npt.ArrayLike,
+        mask: npt.ArrayLike,
+        *,
+        liver_mask: npt.ArrayLike | None = None,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """Return a float32 copy of ``slice_hu`` with the lesion ``mask`` synthesised.
+
+        Args:
+            slice_hu: ``(H, W)`` slice in HU.
+            mask: ``(H, W)`` lesion mask (non-zero inside).
+            liver_mask: unused (the generator sees the liver in the slice itself).
+            seed: unused: inference is deterministic (eval mode).
+
+        Returns:
+            float32 ``(H, W)`` HU; the input (as float32) where the mask is empty, and
+            bit-identical to it at ``>= band_px + 1`` px (Euclidean) from the lesion.
+
+        Raises:
+            ValueError: bad shapes, or non-finite HU in the crop around the lesion.
+        """
+        del liver_mask, seed  # part of the interface; see the docstring
+        image, m = check_slice_and_mask(slice_hu, mask)
+        box = self.crop_for(m)
+        if box is None:
+            return image
+        crop_hu = extract(image, box, pad="edge")
+        if not np.isfinite(crop_hu).all():
+            raise ValueError("the slice has non-finite HU values around the lesion")
+        # Where the crop reaches past the image (image smaller than the crop) both the slice
+        # and the mask are edge-extended, so a lesion at the border stays whitened there
+        # instead of leaking its original pixels into the generator input.
+        crop_mask = extract(m, box, pad="edge")
+        x = generator_input(
+            crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
+        )
+        y = self._run(torch.from_numpy(x).unsqueeze(0))[0, 0]
+        return composite(image, unit_to_hu(y, self._window), m, box, self.band_px)
+
+    def _run(self, x: torch.Tensor) -> np.ndarray:
+        """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why)."""
+        generator = self._generator
+        was_training = generator.training
+        generator.eval()
+        try:
+            with torch.inference_mode():
+                y = generator(x.to(self._torch_device, self._dtype))
+                return y.float().cpu().numpy()
+        finally:
+            if was_training:
+                generator.train()

@@ -1,0 +1,111 @@
+"""NumPy ``.npy`` / ``.npz`` volumes (already in display orientation, ``(z, y, x)`` HU).
+
+``.npz``: the array under key ``hu`` (or the only array), optional ``spacing_mm`` ``(z, y, x)``.
+Headers are read first so that sizes are checked before loading; pickles are never allowed.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from liversynth.errors import LoadError
+from liversynth.io.boundary import load_boundary
+from liversynth.io.hu_values import raw_to_hu
+from liversynth.io.limits import Limits, check_volume_size
+from liversynth.io.orientation import default_display_affine
+from liversynth.volume import Volume
+
+
+def _header(handle: BinaryIO, path: Path) -> tuple[tuple[int, ...], np.dtype]:
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+    elif version == (2, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+    else:
+        raise LoadError(path, f"unsupported .npy format version {version}")
+    return tuple(int(s) for s in shape), np.dtype(dtype)
+
+
+def _check(path: Path, shape: tuple[int, ...], dtype: np.dtype, limits: Limits | None) -> None:
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise LoadError(path, f"unsupported array type {dtype} (expected real numbers)")
+    if len(shape) == 2:
+        shape = (1, *shape)
+    if len(shape) != 3:
+        raise LoadError(path, f"array of shape {shape}: expected (z, y, x)")
+    check_volume_size(path, shape, dtype.itemsize + (0 if dtype == np.int16 else 4), limits)
+
+
+def read_numpy_array(
+    path: str | Path, limits: Limits | None = None, key: str = "hu"
+) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+    """Return ``(array_zyx, spacing_mm or None)`` from a ``.npy`` or ``.npz`` file.
+
+    Raises:
+        LoadError: unreadable file, object/pickled arrays, wrong number of dimensions, an npz
+            with several arrays and no ``key``, bad ``spacing_mm``.
+        VolumeLimitError: the array exceeds ``limits``.
+    """
+    path = Path(path)
+    with load_boundary(path, "cannot read NumPy file"):
+        if path.suffix.lower() == ".npy":
+            with open(path, "rb") as handle:
+                shape, dtype = _header(handle, path)
+            _check(path, shape, dtype, limits)
+            arr = np.load(path, allow_pickle=False)
+            spacing = None
+        else:
+            arr, spacing = _read_npz(path, limits, key)
+        if arr.ndim == 2:
+            arr = arr[np.newaxis]
+        return arr, spacing
+
+
+def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, tuple | None]:
+    with zipfile.ZipFile(path) as archive:
+        names = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
+        if key in names:
+            chosen = key
+        else:
+            arrays = [n for n in names if n != "spacing_mm"]
+            if len(arrays) != 1:
+                raise LoadError(
+                    path, f"npz holds arrays {sorted(names)}: expected '{key}' or only one"
+                )
+            chosen = arrays[0]
+        with archive.open(chosen + ".npy") as handle:
+            shape, dtype = _header(handle, path)  # type: ignore[arg-type]
+        _check(path, shape, dtype, limits)
+    with np.load(path, allow_pickle=False) as data:
+        arr = data[chosen]
+        spacing = None
+        if "spacing_mm" in data.files and chosen != "spacing_mm":
+            values = np.asarray(data["spacing_mm"], dtype=np.float64).ravel()
+            if values.size != 3 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+                raise LoadError(
+                    path, f"spacing_mm {values.tolist()} must be three positive numbers"
+                )
+            spacing = (float(values[0]), float(values[1]), float(values[2]))
+    return arr, spacing
+
+
+def load_numpy(path: str | Path, limits: Limits | None = None) -> Volume:
+    """Load a ``.npy``/``.npz`` HU array (taken as already display-oriented)."""
+    path = Path(path)
+    arr, spacing = read_numpy_array(path, limits)
+    with load_boundary(path, "cannot convert NumPy array"):
+        if arr.dtype.kind == "b":
+            arr = arr.astype(np.uint8)
+        hu = raw_to_hu(arr, 1.0, 0.0, path)
+        hu = np.ascontiguousarray(hu)
+    metadata: dict = {"format": "numpy", "modality": "CT", "orientation": "display (assumed)"}
+    if spacing is None:
+        metadata["notes"] = ["no spacing_mm stored: 1 mm assumed"]
+        spacing = (1.0, 1.0, 1.0)
+    metadata["affine_ras"] = default_display_affine(spacing).tolist()
+    return Volume(hu, spacing, str(path), metadata)

@@ -1,0 +1,190 @@
+"""What File ▸ Export writes, as Qt-free functions run off the GUI thread.
+
+The window takes an :class:`ExportSnapshot` of the document in the GUI thread (the document
+is only touched there), then a background job fills every painted slice with a freshly built
+filler and hands the arrays to :mod:`liversynth.export` / :mod:`liversynth.io` writers, which
+mark everything as synthetic and write provenance sidecars without patient identifiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liversynth.authoring import Document
+from liversynth.fillers.base import SliceFiller
+from liversynth.volume import LIVER, TUMOUR
+
+
+@dataclass(frozen=True)
+class ExportSnapshot:
+    """Everything an export needs, copied out of the document.
+
+    Attributes:
+        name: case name (used in file names and as the provenance source).
+        hu: the original volume ``(z, y, x)`` HU (shared, never written to).
+        labels: the original labels or ``None``.
+        spacing_mm: ``(z, y, x)``.
+        masks: lesion masks by slice index (non-empty ones only).
+        z: the shown slice.
+        filler_name, model_path, seed: how to fill.
+        metadata: the volume's metadata (affine, for NIfTI placement).
+    """
+
+    name: str
+    hu: np.ndarray
+    labels: np.ndarray | None
+    spacing_mm: tuple[float, float, float]
+    masks: dict[int, np.ndarray]
+    z: int
+    filler_name: str
+    model_path: str | None
+    seed: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: Document) -> ExportSnapshot:
+        """Snapshot ``doc`` (call in the GUI thread)."""
+        case = doc.case
+        if case is None:
+            raise ValueError("no case is open")
+        return cls(
+            name=case.name,
+            hu=case.volume.hu,
+            labels=None if case.labels is None else case.labels.copy(),
+            spacing_mm=tuple(case.volume.spacing_mm),  # type: ignore[arg-type]
+            masks=doc.masks_snapshot(),
+            z=doc.slice_index,
+            filler_name=doc.filler_name,
+            model_path=doc.model_path,
+            seed=doc.fill_seed,
+            metadata=dict(case.volume.metadata),
+        )
+
+    def provenance(self, **extra: Any) -> dict[str, Any]:
+        """The sidecar record: source case, filler, model file name, seed, lesion slices."""
+        record: dict[str, Any] = {
+            "source": self.name,
+            "filler": self.filler_name,
+            "model": None if self.model_path is None else Path(self.model_path).name,
+            "seed": self.seed,
+            "lesion_slices": sorted(int(z) for z in self.masks),
+        }
+        record.update(extra)
+        return record
+
+    def liver(self, z: int) -> np.ndarray | None:
+        """Liver (labels 1 or 2) of slice ``z`` or ``None``."""
+        if self.labels is None:
+            return None
+        return (self.labels[z] == LIVER) | (self.labels[z] == TUMOUR)
+
+
+def fill_slice(snap: ExportSnapshot, filler: SliceFiller, z: int) -> np.ndarray:
+    """The synthetic slice ``z`` (the original where there is no mask), float32 HU."""
+    original = np.asarray(snap.hu[z], dtype=np.float32)
+    mask = snap.masks.get(z)
+    if mask is None or not mask.any():
+        return original.copy()
+    return np.asarray(
+        filler.fill(original, mask, liver_mask=snap.liver(z), seed=snap.seed), dtype=np.float32
+    )
+
+
+def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndarray, np.ndarray]:
+    """The whole synthetic volume and its labels.
+
+    Returns:
+        ``(hu, labels)``: ``hu`` in the source dtype (int16 rounded when the source is integral)
+        with every painted slice filled; ``labels`` uint8 0/1/2 with each lesion mask as 2.
+    """
+    hu = snap.hu.copy()
+    labels = (
+        np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
+    )
+    for z, mask in sorted(snap.masks.items()):
+        filled = fill_slice(snap, filler, z)
+        if np.issubdtype(hu.dtype, np.integer):
+            info = np.iinfo(hu.dtype)
+            filled = np.clip(np.rint(filled), info.min, info.max)
+        hu[z] = filled.astype(hu.dtype)
+        labels[z][mask] = TUMOUR
+    return hu, labels
+
+
+def export_nifti(snap: ExportSnapshot, filler: SliceFiller, image_path: Path) -> list[Path]:
+    """Synthetic volume + labels as NIfTI (``<name>.nii.gz`` and ``<name>_labels.nii.gz``)."""
+    from liversynth.export.nifti import save_nifti_with_labels
+
+    hu, labels = synthetic_volume(snap, filler)
+    image_path = Path(image_path)
+    labels_path = _with_stem_suffix(image_path, "_labels")
+    written = save_nifti_with_labels(
+        hu, labels, snap.spacing_mm, image_path, labels_path, snap.provenance(),
+        affine_ras=_affine(snap),
+    )
+    return list(written)
+
+
+def export_mask(snap: ExportSnapshot, path: Path) -> list[Path]:
+    """The lesion mask alone, as a 0/1 NIfTI on the volume's grid, plus its sidecar."""
+    from liversynth.export.provenance import write_sidecar
+    from liversynth.io import save_nifti
+
+    mask = np.zeros(snap.hu.shape, dtype=np.uint8)
+    for z, m in snap.masks.items():
+        mask[z][m] = 1
+    out = save_nifti(mask, snap.spacing_mm, Path(path), labels=True, affine_ras=_affine(snap))
+    return [out, write_sidecar(out, snap.provenance(content="lesion mask (1 = lesion)"))]
+
+
+def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[Path]:
+    """The shown slice: synthetic (16-bit HU and 8-bit display), original, mask, provenance."""
+    from liversynth.export.png import save_mask_png, save_png, save_png16
+    from liversynth.export.provenance import write_sidecar
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{snap.name}_z{snap.z:04d}"
+    synthetic = fill_slice(snap, filler, snap.z)
+    original = np.asarray(snap.hu[snap.z], dtype=np.float32)
+    mask = snap.masks.get(snap.z, np.zeros(original.shape, dtype=bool))
+    written = [
+        save_png16(synthetic, folder / f"{stem}_synthetic_hu16.png"),
+        save_png(synthetic, folder / f"{stem}_synthetic.png"),
+        save_png16(original, folder / f"{stem}_original_hu16.png"),
+        save_png(original, folder / f"{stem}_original.png"),
+        save_mask_png(mask, folder / f"{stem}_mask.png"),
+    ]
+    written.append(write_sidecar(written[0], snap.provenance(
+        slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40")))
+    return written
+
+
+def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[Path]:
+    """The synthetic volume as a de-identified DICOM series (new UIDs, "SYNTHETIC").
+
+    Nothing of the source header is copied (the GUI's volumes carry no DICOM header), so no
+    identifier can leak; :mod:`liversynth.export.dicom` writes the provenance sidecar.
+    """
+    from liversynth.export.dicom import export_dicom_series
+
+    hu, _labels = synthetic_volume(snap, filler)
+    return list(export_dicom_series(hu, snap.spacing_mm, Path(folder),
+                                    provenance=snap.provenance()))
+
+
+def _affine(snap: ExportSnapshot) -> np.ndarray | None:
+    affine = snap.metadata.get("affine_ras")
+    return None if affine is None else np.asarray(affine, dtype=np.float64)
+
+
+def _with_stem_suffix(path: Path, suffix: str) -> Path:
+    name = path.name
+    for ext in (".nii.gz", ".nii"):
+        if name.endswith(ext):
+            return path.with_name(name[: -len(ext)] + suffix + ext)
+    return path.with_name(name + suffix + ".nii.gz")

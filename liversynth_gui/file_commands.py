@@ -1,0 +1,281 @@
+"""File menu: open volumes, labels, DICOM folders, the demo and sessions; save sessions;
+autosave and crash recovery; the unsaved-work question.
+
+Slow loads run in a :class:`BackgroundRunner`; errors (``LoadError`` naming the file) are
+shown in a dialog and the app keeps its current case.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol
+
+from PySide6 import QtCore, QtWidgets
+
+from liversynth.authoring import CaseSource, Document
+from liversynth.authoring.autosave import Autosaver, find_recoverable, remove_autosave
+from liversynth.authoring.session import SESSION_SUFFIX, load_session, save_session
+from liversynth.errors import LiverSynthError
+from liversynth.volume import Case
+from liversynth_gui import dialogs
+from liversynth_gui.actions import AppActions
+from liversynth_gui.background import BackgroundRunner
+from liversynth_gui.case_loading import (
+    LoadedCase,
+    demo_case,
+    files_case,
+)
+from liversynth_gui.recent import RecentFiles
+
+#: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).
+AUTOSAVE_PERIOD_MS = 30_000
+#: Words in a file name that mark it as labels when two files are dropped together.
+LABEL_HINTS = ("seg", "label", "mask")
+
+
+class DocumentHost(Protocol):
+    """What the file commands need from the main window."""
+
+    doc: Document
+
+    def set_document(self, doc: Document, title: str = "") -> None: ...
+
+    def show_status(self, text: str, timeout_ms: int = 6000) -> None: ...
+
+
+def session_case(path: str | Path, cache_dir: Path | None) -> Document:
+    """Reopen a session; a phantom case comes from the demo cache when possible."""
+    from liversynth.authoring.session import read_session
+
+    meta, _masks, _stamp = read_session(path)
+    source = CaseSource.from_json(meta.get("source") or {})
+    case: Case | None = None
+    if source.phantom_seed is not None and source.phantom_shape and source.phantom_spacing_mm:
+        case = demo_case(source.phantom_seed, source.phantom_shape, source.phantom_spacing_mm,
+                         cache_dir=cache_dir).case
+    return load_session(path, case=case)
+
+
+class FileCommands(QtCore.QObject):
+    """Opening, saving, autosave and recovery for one window.
+
+    Args:
+        host: the main window.
+        actions: the app's actions.
+        runner: background runner for loads.
+        autosave_dir: autosave folder (``None``: the default one).
+        cache_dir: demo phantom cache (``None``: no cache).
+    """
+
+    def __init__(self, host: DocumentHost, actions: AppActions, runner: BackgroundRunner, *,
+                 autosave_dir: Path | None = None, cache_dir: Path | None = None,
+                 settings: QtCore.QSettings | None = None) -> None:
+        super().__init__()
+        self.host = host
+        self.runner = runner
+        self.parent_widget = host if isinstance(host, QtWidgets.QWidget) else None
+        self.cache_dir = cache_dir
+        self.recent = RecentFiles(self.open_path, settings)
+        self.autosaver = Autosaver(host.doc, autosave_dir)
+        self.autosave_dir = self.autosaver.directory
+        self.autosave_timer = QtCore.QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_PERIOD_MS)
+        self.autosave_timer.timeout.connect(self.autosave_tick)
+        self.autosave_timer.start()
+        runner.failed.connect(self._load_failed)
+        a = actions
+        a.open_volume.triggered.connect(self.ask_open_volume)
+        a.open_dicom_folder.triggered.connect(self.ask_open_dicom_folder)
+        a.open_labels.triggered.connect(self.ask_open_labels)
+        a.open_demo.triggered.connect(lambda: self.open_demo())
+        a.open_session.triggered.connect(self.ask_open_session)
+        a.save_session.triggered.connect(self.save)
+        a.save_session_as.triggered.connect(self.save_as)
+
+    # -- unsaved work --------------------------------------------------------------------------
+    def confirm_discard(self, action: str) -> bool:
+        """``True`` when it is fine to replace the current work (saved, discarded or clean)."""
+        doc = self.host.doc
+        if not doc.dirty:
+            return True
+        answer = dialogs.ask_unsaved(self.parent_widget, action)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # -- opening -------------------------------------------------------------------------------
+    def ask_open_volume(self) -> None:
+        path = dialogs.choose_open_file(self.parent_widget, "Open a CT volume or case",
+                                        dialogs.VOLUME_FILTER)
+        if path:
+            self.open_path(path)
+
+    def ask_open_dicom_folder(self) -> None:
+        path = dialogs.choose_folder(self.parent_widget, "Open a DICOM series folder")
+        if path:
+            self.open_path(path)
+
+    def ask_open_labels(self) -> None:
+        if not self.host.doc.has_case:
+            return
+        path = dialogs.choose_open_file(self.parent_widget, "Open labels for this volume",
+                                        dialogs.LABELS_FILTER)
+        if path:
+            self.open_labels(path)
+
+    def ask_open_session(self) -> None:
+        path = dialogs.choose_open_file(self.parent_widget, "Open a session",
+                                        dialogs.SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def open_paths(self, paths: list[str]) -> None:
+        """Open dropped files: a session, a volume/case, or a volume and its labels."""
+        if not paths:
+            return
+        if len(paths) == 1:
+            self.open_path(paths[0])
+            return
+        labels = [p for p in paths if any(h in Path(p).name.lower() for h in LABEL_HINTS)]
+        volumes = [p for p in paths if p not in labels]
+        if volumes and labels:
+            self.open_case_files(volumes[0], labels[0])
+        else:
+            self.open_case_files(paths[0], paths[1])
+
+    def open_path(self, path: str) -> None:
+        """Open a session (``.lsession``) or a volume / case folder."""
+        if str(path).endswith(SESSION_SUFFIX):
+            self.open_session(path)
+        else:
+            self.open_case_files(path, None)
+
+    def open_case_files(self, volume: str, labels: str | None) -> None:
+        """Load a case in the background; on success it replaces the current one."""
+        if not self.confirm_discard("open another case"):
+            return
+        self.host.show_status(f"Opening {Path(volume).name}…", 0)
+        self.runner.run(lambda: files_case(volume, labels), self._case_loaded)
+
+    def open_demo(self, seed: int = 0, shape: tuple[int, int, int] | None = None) -> None:
+        """Open the built-in phantom (from the cache when it was built before)."""
+        if not self.confirm_discard("open the demo"):
+            return
+        kwargs = {} if shape is None else {"shape": shape}
+        self.host.show_status("Preparing the demo phantom…", 0)
+        self.runner.run(lambda: demo_case(seed, cache_dir=self.cache_dir, **kwargs),
+                        self._case_loaded)
+
+    def open_labels(self, path: str) -> None:
+        """Put labels from ``path`` on the open volume (same grid required)."""
+        doc = self.host.doc
+        if doc.case is None or not self.confirm_discard("replace the labels"):
+            return
+        volume, source = doc.case.volume, doc.source
+
+        def work() -> LoadedCase:
+            from liversynth.io import load_labels
+
+            labels = load_labels(path, like=volume)
+            case = Case(doc.case.name if doc.case else "case", volume, labels)
+            return LoadedCase(case, CaseSource(volume_path=source.volume_path,
+                                               labels_path=str(path)), Path(path).name)
+
+        self.runner.run(work, self._case_loaded)
+
+    def open_session(self, path: str) -> None:
+        """Reopen saved work (the case is reloaded from where it came from)."""
+        if not self.confirm_discard("open a session"):
+            return
+        self.host.show_status(f"Opening session {Path(path).name}…", 0)
+        self.runner.run(lambda: session_case(path, self.cache_dir), self._session_loaded)
+
+    def _case_loaded(self, result: object) -> None:
+        assert isinstance(result, LoadedCase)
+        doc = self.host.doc
+        doc.open_case(result.case, source=result.source)
+        if result.initial_slice is not None:
+            doc.set_slice(result.initial_slice)
+        self.host.set_document(doc, result.title)
+        self.host.show_status(f"Opened {result.title}")
+        if result.source.volume_path:
+            self.recent.add(result.source.volume_path)
+
+    def _session_loaded(self, result: object, *, remember: bool = True) -> None:
+        assert isinstance(result, Document)
+        self.autosaver.doc = result
+        self.host.set_document(result, Path(result.session_path or "session").name)
+        self.host.show_status(f"Session {result.session_path} reopened")
+        if remember and result.session_path:
+            self.recent.add(result.session_path)
+
+    def _load_failed(self, message: str) -> None:
+        self.host.show_status("Could not open the file", 8000)
+        dialogs.show_error(self.parent_widget, "Could not open", message)
+
+    # -- saving --------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save to the session's file (asks for a name the first time)."""
+        doc = self.host.doc
+        if doc.session_path:
+            return self.save_to(doc.session_path)
+        return self.save_as()
+
+    def save_as(self) -> bool:
+        doc = self.host.doc
+        if not doc.has_case:
+            return False
+        assert doc.case is not None
+        suggested = f"{doc.case.name}{SESSION_SUFFIX}"
+        path = dialogs.choose_save_file(self.parent_widget, "Save session",
+                                        dialogs.SESSION_FILTER, suggested)
+        if not path:
+            return False
+        if not path.endswith(SESSION_SUFFIX):
+            path += SESSION_SUFFIX
+        return self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        """Write the session to ``path``; ``False`` (and a dialog) on failure."""
+        try:
+            save_session(self.host.doc, path)
+        except (LiverSynthError, OSError) as err:
+            dialogs.show_error(self.parent_widget, "Could not save the session", err)
+            return False
+        self.recent.add(path)
+        self.host.show_status(f"Session saved to {path}")
+        return True
+
+    # -- autosave and recovery -----------------------------------------------------------------
+    def autosave_tick(self) -> bool:
+        """Called by the timer: write an autosave if there is new unsaved work."""
+        return self.autosaver.tick(time.monotonic())
+
+    def offer_recovery(self) -> bool:
+        """On start: offer the newest autosave left by a crashed run. ``True`` if recovering."""
+        found = [p for p in find_recoverable(self.autosave_dir) if p != self.autosaver.path]
+        if not found:
+            return False
+        newest = found[0]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.stat().st_mtime))
+        if not dialogs.ask_recover(self.parent_widget, newest, when):
+            for path in found:
+                remove_autosave(path)
+            return False
+
+        def recovered(result: object) -> None:
+            self._session_loaded(result, remember=False)
+            assert isinstance(result, Document)
+            result.session_path = None  # the autosave is not the user's file
+            result.mark_dirty()
+            for path in found:
+                remove_autosave(path)
+
+        self.runner.run(lambda: session_case(newest, self.cache_dir), recovered)
+        return True
+
+    def shutdown(self) -> None:
+        """Clean exit: stop autosaving and remove this run's autosave and lock."""
+        self.autosave_timer.stop()
+        self.autosaver.discard()

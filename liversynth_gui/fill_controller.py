@@ -1,0 +1,144 @@
+"""Live fill: debounce edits, send the newest request to the worker, build fillers.
+
+Each mask edit restarts a single-shot timer; when the user pauses (~150 ms) the document makes
+a generation-numbered :class:`FillRequest` and the :class:`FillWorker` runs it off the GUI
+thread. Results go back to the document, which keeps only the newest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from liversynth.authoring import Document
+from liversynth.fillers.base import SliceFiller
+from liversynth_gui.binding import Connections
+from liversynth_gui.worker import LOAD_FAILED_GENERATION, FillWorker
+
+#: Pause after the last edit before a fill is requested, ms.
+DEBOUNCE_MS = 150
+#: Used when the bundled model cannot be loaded at start-up.
+FALLBACK_FILLER = "biharmonic"
+
+
+def build_filler(name: str, model_path: str | None) -> SliceFiller:
+    """Build a filler by registry name (imports torch: call it in the worker thread)."""
+    from liversynth.fillers.registry import make_filler
+
+    return make_filler(name, model_path=model_path, device="auto")
+
+
+class FillController(QtCore.QObject):
+    """Glue between document edits, the worker and the filler choice.
+
+    Signals:
+        status(str): a message for the status bar.
+        error(str, str): ``(title, message)`` for a dialog (a model file that cannot be used).
+        fillerReady(str, str): ``(name, device)`` once a filler is in place.
+        fillersListed(list): names from ``available_fillers()`` once the registry is imported.
+        note(str): a lasting remark for the filler panel (e.g. the start-up fallback), or "".
+
+    Args:
+        worker: the inference worker.
+        debounce_ms: pause after the last edit before requesting a fill.
+    """
+
+    status = QtCore.Signal(str)
+    error = QtCore.Signal(str, str)
+    fillerReady = QtCore.Signal(str, str)
+    fillersListed = QtCore.Signal(list)
+    note = QtCore.Signal(str)
+
+    def __init__(self, worker: FillWorker, debounce_ms: int = DEBOUNCE_MS,
+                 parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.doc: Document | None = None
+        self._conns = Connections()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(debounce_ms)
+        self.timer.timeout.connect(self.fill_now)
+        self._loading: tuple[str, str | None] | None = None
+        self._startup = True  # the first load may fall back to FALLBACK_FILLER
+        self.available: list[str] = []
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.filler_loaded.connect(self._on_filler_loaded)
+
+    def bind(self, doc: Document) -> None:
+        """Follow ``doc``; a fill for its current mask is scheduled."""
+        self._conns.clear()
+        self.doc = doc
+        self._conns.listen(doc.events.mask_changed, self._on_mask_changed)
+        self._conns.listen(doc.events.slice_changed, lambda _z: self.schedule())
+        self._conns.listen(doc.events.volume_changed, self.schedule)
+        self.schedule()
+
+    # -- fills -----------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """(Re)start the debounce timer."""
+        self.timer.start()
+
+    def fill_now(self) -> None:
+        """Request a fill for the shown mask immediately (skips the debounce)."""
+        self.timer.stop()
+        doc = self.doc
+        if doc is None or not doc.has_case or doc.stroke_active:
+            return
+        if self.worker.filler is None:
+            return  # the filler is still loading; its arrival schedules a fill
+        self.worker.submit(doc.request_fill())
+
+    def _on_mask_changed(self, z: int) -> None:
+        if self.doc is not None and z == self.doc.slice_index:
+            self.schedule()
+
+    def _on_finished(self, result: object) -> None:
+        if self.doc is not None:
+            self.doc.apply_fill_result(result)  # stale results are dropped by the document
+
+    # -- fillers ---------------------------------------------------------------------------
+    def choose_filler(self, name: str, model_path: str | Path | None = None) -> None:
+        """Build filler ``name`` (with ``model_path`` for ``gan``) in the background.
+
+        The document switches only once it is built; on failure the current filler stays.
+        """
+        path = None if model_path is None else str(model_path)
+        self._loading = (name, path)
+        self.status.emit(f"Loading filler '{name}'…")
+        self.worker.load_filler(lambda: build_filler(name, path))
+
+    def _on_filler_loaded(self, filler: object) -> None:
+        name, path = self._loading or (getattr(filler, "name", "?"), None)
+        self._loading = None
+        if not self._startup:
+            self.note.emit("")  # a deliberate choice replaces the start-up fallback remark
+        self._startup = False
+        if self.doc is not None:
+            self.doc.set_filler(name, path)
+        device = str(getattr(filler, "device", "cpu"))
+        self.fillerReady.emit(name, device)
+        self.status.emit(f"Filler '{name}' ready on {device}")
+        if not self.available:
+            from liversynth.fillers.registry import available_fillers
+
+            self.available = available_fillers()
+            self.fillersListed.emit(list(self.available))
+        self.schedule()
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation != LOAD_FAILED_GENERATION:
+            self.status.emit(f"Fill failed: {message}")
+            return
+        name = self._loading[0] if self._loading else "?"
+        self._loading = None
+        if self._startup and name != FALLBACK_FILLER:
+            # Never leave a fresh start without a filler: fall back and say why.
+            self.note.emit(f"No usable GAN model: using '{FALLBACK_FILLER}' instead. "
+                           "Load one with “Load model…”.")
+            self.choose_filler(FALLBACK_FILLER)
+            self.status.emit(f"GAN model not loaded ({message})")
+            return
+        self.error.emit(f"Cannot use filler '{name}'", message)

@@ -1,0 +1,210 @@
+"""The main window: assembles views, panels and commands; holds no image logic.
+
+Layout: tools on the left, the large authoring view in the centre with the slice slider under
+it, the four linked comparison panes and the metrics on the right, help (F1) on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from liversynth.authoring import Document
+from liversynth_gui.actions import build_actions, build_menus
+from liversynth_gui.background import BackgroundRunner
+from liversynth_gui.edit_commands import EditCommands
+from liversynth_gui.export_commands import ExportCommands
+from liversynth_gui.file_commands import FileCommands
+from liversynth_gui.fill_controller import DEBOUNCE_MS, FillController
+from liversynth_gui.panels.common import group
+from liversynth_gui.panels.filler import FillerPanel
+from liversynth_gui.panels.help import HelpPanel
+from liversynth_gui.panels.metrics import MetricsPanel
+from liversynth_gui.panels.overlays import OverlaysPanel
+from liversynth_gui.panels.slice_nav import SliceNavigator
+from liversynth_gui.panels.stamp import StampPanel
+from liversynth_gui.panels.tools import ToolsPanel
+from liversynth_gui.panels.window_level import WindowLevelPanel
+from liversynth_gui.status import StatusLine
+from liversynth_gui.viewer.side_by_side import SideBySideView
+from liversynth_gui.viewer.slice_binding import SliceBinding
+from liversynth_gui.viewer.slice_view import SliceView
+from liversynth_gui.worker import FillWorker
+
+
+@dataclass
+class WindowOptions:
+    """How the window runs (tests use synchronous workers and temporary folders).
+
+    Attributes:
+        synchronous: run fills and loads inline instead of in background threads.
+        debounce_ms: pause after an edit before a fill is requested.
+        autosave_dir: autosave folder (``None``: ``liversynth.authoring.autosave`` default).
+        cache_dir: demo phantom cache (``None``: no cache).
+        settings: QSettings for recent files (``None``: the application's).
+    """
+
+    synchronous: bool = False
+    debounce_ms: int = DEBOUNCE_MS
+    autosave_dir: Path | None = None
+    cache_dir: Path | None = None
+    settings: QtCore.QSettings | None = None
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """LiverSynth's window. ``self.doc`` is the document every panel is bound to."""
+
+    def __init__(self, options: WindowOptions | None = None) -> None:
+        super().__init__()
+        opts = options or WindowOptions()
+        self.setWindowTitle("LiverSynth[*]")
+        self.resize(1600, 1000)
+        self.setAcceptDrops(True)
+        self.doc = Document()
+        self.actions = build_actions(self)
+        self.view = SliceView()
+        self.side = SideBySideView()
+        self.worker = FillWorker(synchronous=opts.synchronous, parent=self)
+        self.fill = FillController(self.worker, opts.debounce_ms, self)
+        self.loader = BackgroundRunner(synchronous=opts.synchronous, parent=self)
+        self.exporter = BackgroundRunner(synchronous=opts.synchronous, parent=self)
+        self.binding = SliceBinding(self.view, self.side, self)
+        a = self.actions
+        self.tools = ToolsPanel(a)
+        self.stamp = StampPanel(a)
+        self.window_level = WindowLevelPanel(a)
+        self.overlays = OverlaysPanel(a, self.view)
+        self.filler = FillerPanel(a, self.fill)
+        self.metrics = MetricsPanel()
+        self.slice_nav = SliceNavigator()
+        self.help = HelpPanel()
+        self.edit = EditCommands(a, self.view, self.side, self.fill, self)
+        self.files = FileCommands(self, a, self.loader, autosave_dir=opts.autosave_dir,
+                                  cache_dir=opts.cache_dir, settings=opts.settings)
+        self.exports = ExportCommands(self, a, self.exporter)
+        build_menus(self.menuBar(), a, self.files.recent.menu)
+        self._layout()
+        self.status = StatusLine(self.statusBar())
+        self._connect()
+        self.set_document(self.doc)
+
+    # -- assembly ------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        centre = QtWidgets.QWidget()
+        box = QtWidgets.QVBoxLayout(centre)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.view, 1)
+        box.addWidget(self.slice_nav)
+        self.setCentralWidget(centre)
+
+        tools = QtWidgets.QWidget()
+        col = QtWidgets.QVBoxLayout(tools)
+        col.setContentsMargins(6, 6, 6, 6)
+        for title, panel in (("Paint", self.tools), ("Lesion stamp", self.stamp),
+                             ("Window / level", self.window_level), ("Overlays", self.overlays),
+                             ("Filler", self.filler)):
+            wrap = QtWidgets.QVBoxLayout()
+            wrap.setContentsMargins(2, 2, 2, 2)
+            wrap.addWidget(panel)
+            col.addWidget(group(title, wrap))
+        col.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(tools)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tools_dock = self._dock("Tools", scroll, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tools_dock.setMinimumWidth(380)
+
+        compare = QtWidgets.QWidget()
+        right = QtWidgets.QVBoxLayout(compare)
+        right.setContentsMargins(4, 4, 4, 4)
+        right.addWidget(self.side, 1)
+        metrics_box = QtWidgets.QVBoxLayout()
+        metrics_box.addWidget(self.metrics)
+        right.addWidget(group("Metrics (synthetic vs ground truth)", metrics_box))
+        self.compare_dock = self._dock("Compare: whitened input · synthetic · truth · "
+                                       "difference", compare,
+                                       QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.compare_dock.setMinimumWidth(560)
+        self.help_dock = self._dock("How to (F1)", self.help,
+                                    QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.help_dock.hide()
+
+    def _dock(self, title: str, widget: QtWidgets.QWidget,
+              area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title.split(":")[0])
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        a = self.actions
+        a.quit.triggered.connect(self.close)
+        a.help.triggered.connect(self.toggle_help)
+        self.binding.hoverText.connect(self.status.hover.setText)
+        for source in (self.fill, self.edit):
+            source.status.connect(lambda text: self.status.show(text))
+        self.fill.error.connect(self._show_error)
+        self.edit.reset_side.connect(self.binding.follow_lesion)
+        self.worker.busy_changed.connect(lambda b: self.status.set_busy(b, "filling…"))
+        self.loader.busy_changed.connect(lambda b: self.status.set_busy(b, "loading…"))
+        self.exporter.busy_changed.connect(lambda b: self.status.set_busy(b, "exporting…"))
+
+    def _show_error(self, title: str, message: str) -> None:
+        from liversynth_gui import dialogs
+
+        dialogs.show_error(self, title, message)
+
+    # -- the document --------------------------------------------------------------------------
+    def set_document(self, doc: Document, title: str = "") -> None:
+        """Bind every panel to ``doc`` (a reopened session is a new document)."""
+        old = self.doc
+        if old is not doc:
+            old.events.dirty_changed.disconnect(self.setWindowModified)
+        self.doc = doc
+        for bindable in (self.binding, self.fill, self.tools, self.stamp, self.window_level,
+                         self.filler, self.metrics, self.slice_nav, self.edit):
+            bindable.bind(doc)
+        self.files.autosaver.doc = doc
+        doc.events.dirty_changed.connect(self.setWindowModified)
+        self.setWindowModified(doc.dirty)
+        if title:
+            self.setWindowTitle(f"LiverSynth — {title}[*]")
+        self.view.setFocus()
+
+    def show_status(self, text: str, timeout_ms: int = 6000) -> None:
+        """A transient message in the status bar."""
+        self.status.show(text, timeout_ms)
+
+    def toggle_help(self) -> None:
+        """Show or hide the how-to panel (F1)."""
+        self.help_dock.setVisible(not self.help_dock.isVisible())
+
+    # -- Qt events -----------------------------------------------------------------------------
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.files.confirm_discard("quit"):
+            event.ignore()
+            return
+        self.fill.timer.stop()
+        self.worker.shutdown(3000)
+        self.loader.wait(3000)
+        self.exporter.wait(30000)
+        self.files.shutdown()
+        event.accept()
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files.open_paths(paths)

@@ -1,0 +1,122 @@
+"""Filler choice (GAN or a classical engine), model file, device and last fill time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from liversynth.authoring import Document
+from liversynth_gui import dialogs
+from liversynth_gui.actions import AppActions
+from liversynth_gui.binding import Connections
+from liversynth_gui.fill_controller import FillController
+from liversynth_gui.panels.common import action_button
+
+#: What each registry name means to a user (tooltips of the combo entries).
+FILLER_HINTS: dict[str, str] = {
+    "gan": "pix2pix generator (the paper's method)",
+    "mean": "mean liver HU around the lesion (baseline)",
+    "biharmonic": "biharmonic in-painting (classical baseline)",
+    "procedural": "shape-aware synthetic tumour texture",
+    "copy_paste": "a real lesion's texture moved here",
+}
+
+
+class FillerPanel(QtWidgets.QWidget):
+    """Combo of ``available_fillers()``, model file button, and fill status."""
+
+    def __init__(self, actions: AppActions, controller: FillController,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.doc: Document | None = None
+        self._conns = Connections()
+        layout = QtWidgets.QFormLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.combo = QtWidgets.QComboBox()
+        self.combo.setToolTip("The engine that fills the whitened lesion")
+        self.combo.addItem("loading…")
+        self.combo.setEnabled(False)
+        layout.addRow("Filler", self.combo)
+        self.model_label = QtWidgets.QLabel("—")
+        self.model_label.setWordWrap(True)
+        layout.addRow("Model", self.model_label)
+        model_row = QtWidgets.QHBoxLayout()
+        model_row.addWidget(action_button(actions.choose_model, text="Load model…"))
+        model_row.addWidget(action_button(actions.fill_now))
+        layout.addRow(model_row)
+        self.device_label = QtWidgets.QLabel("—")
+        layout.addRow("Device", self.device_label)
+        self.time_label = QtWidgets.QLabel("—")
+        layout.addRow("Last fill", self.time_label)
+        self.note_label = QtWidgets.QLabel("")
+        self.note_label.setObjectName("warning")
+        self.note_label.setWordWrap(True)
+        layout.addRow(self.note_label)
+        self.combo.activated.connect(self._chosen)
+        actions.choose_model.triggered.connect(self.choose_model)
+        controller.fillersListed.connect(self._list)
+        controller.fillerReady.connect(self._ready)
+        controller.note.connect(self.note_label.setText)
+        controller.worker.busy_changed.connect(self._busy)
+
+    def bind(self, doc: Document) -> None:
+        """Follow ``doc``."""
+        self._conns.clear()
+        self.doc = doc
+        self._conns.listen(doc.events.filler_changed, self._show_filler)
+        self._conns.listen(doc.events.fill_changed, self._show_fill)
+        self._show_filler(doc.filler_name, doc.model_path)
+        self._show_fill()
+
+    def _list(self, names: list[str]) -> None:
+        with QtCore.QSignalBlocker(self.combo):
+            self.combo.clear()
+            for i, name in enumerate(names):
+                self.combo.addItem(name)
+                self.combo.setItemData(i, FILLER_HINTS.get(name, name),
+                                       QtCore.Qt.ItemDataRole.ToolTipRole)
+            self.combo.setEnabled(True)
+        if self.doc is not None:
+            self._show_filler(self.doc.filler_name, self.doc.model_path)
+
+    def _chosen(self, index: int) -> None:
+        name = self.combo.itemText(index)
+        if self.doc is None or name == self.doc.filler_name:
+            return
+        path = self.doc.model_path if name == "gan" else None
+        self.controller.choose_filler(name, path)
+
+    def choose_model(self) -> None:
+        """Ask for a ``*.safetensors`` generator and load it (the old one stays on failure)."""
+        path = dialogs.choose_model_file(self)
+        if path:
+            self.controller.choose_filler("gan", path)
+
+    def _ready(self, name: str, device: str) -> None:
+        self.device_label.setText(device.upper() if device.startswith("cuda") else device)
+
+    def _show_filler(self, name: str, model_path: str | None) -> None:
+        i = self.combo.findText(name)
+        if i >= 0:
+            with QtCore.QSignalBlocker(self.combo):
+                self.combo.setCurrentIndex(i)
+        if name != "gan":
+            self.model_label.setText("— (not used by this filler)")
+        else:
+            self.model_label.setText(Path(model_path).name if model_path else "bundled default")
+            self.model_label.setToolTip(model_path or "resources/models/default.safetensors")
+
+    def _show_fill(self) -> None:
+        doc = self.doc
+        if doc is None or doc.last_fill_ms is None:
+            self.time_label.setText("—")
+        else:
+            self.time_label.setText(f"{doc.last_fill_ms:.0f} ms on {doc.last_fill_device}")
+
+    def _busy(self, busy: bool) -> None:
+        if busy:
+            self.time_label.setText("computing…")
+        else:
+            self._show_fill()

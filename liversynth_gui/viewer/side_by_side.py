@@ -1,0 +1,148 @@
+"""Four small linked views: whitened input | synthetic | ground truth | difference.
+
+All four share zoom and pan (``ViewBox.setXLink`` / ``setYLink``) and always show the same slice.
+The difference uses a diverging colour map fixed at ±:data:`DIFF_RANGE_HU` (zero is black, so
+unchanged tissue disappears and the fill stands out). Like the authoring view, the panes only
+display; their wheel steps slices and right-drag changes the window through signals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from liversynth_gui.viewer.slice_viewbox import SliceViewBox
+from liversynth_gui.viewer.tool import Tool
+
+#: Symmetric range of the difference view, HU.
+DIFF_RANGE_HU = 100.0
+#: Diverging colour map with a dark centre (CET-D4: blue–black–red), bundled with pyqtgraph.
+DIFF_COLORMAP = "CET-D4"
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("input", "Whitened input"),
+    ("synthetic", "Synthetic"),
+    ("truth", "Ground truth"),
+    ("difference", "Difference (synthetic − truth)"),
+)
+
+
+class _PaneListener:
+    """Makes a small pane behave like the big one: wheel = slice, drag = pan, right-drag = W/L."""
+
+    def __init__(self, owner: SideBySideView) -> None:
+        self.owner = owner
+
+    def current_tool(self) -> Tool:
+        return Tool.PAN
+
+    def on_stroke(self, phase: str, row: int, col: int) -> None:  # panes never paint
+        return None
+
+    def on_slice_step(self, steps: int) -> None:
+        self.owner.sliceStepRequested.emit(steps)
+
+    def on_brush_step(self, steps: int) -> None:
+        return None
+
+    def on_window_drag(self, dx_px: float, dy_px: float) -> None:
+        self.owner.windowDragged.emit(dx_px, dy_px)
+
+
+class SideBySideView(pg.GraphicsLayoutWidget):
+    """A 2×2 grid of linked panes.
+
+    Signals:
+        sliceStepRequested(steps): wheel over any pane.
+        windowDragged(dx_px, dy_px): right-drag over any pane.
+    """
+
+    sliceStepRequested = QtCore.Signal(int)
+    windowDragged = QtCore.Signal(float, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ci.setSpacing(2)
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        listener = _PaneListener(self)
+        self.boxes: dict[str, SliceViewBox] = {}
+        self.images: dict[str, pg.ImageItem] = {}
+        self.titles: dict[str, pg.LabelItem] = {}
+        for i, (key, title) in enumerate(PANES):
+            row, col = divmod(i, 2)
+            sub = self.ci.addLayout(row=row, col=col)
+            label = sub.addLabel(title, row=0, col=0, size="10pt", color="#cfd8e3")
+            box = SliceViewBox(listener)
+            sub.addItem(box, row=1, col=0)
+            image = pg.ImageItem()
+            box.addItem(image)
+            self.boxes[key], self.images[key], self.titles[key] = box, image, label
+        first = self.boxes["input"]
+        for key, box in self.boxes.items():
+            if key != "input":
+                box.setXLink(first)
+                box.setYLink(first)
+        cmap = pg.colormap.get(DIFF_COLORMAP)
+        self.images["difference"].setColorMap(cmap)
+        self.colorbar = pg.ColorBarItem(
+            values=(-DIFF_RANGE_HU, DIFF_RANGE_HU), colorMap=cmap, interactive=False, width=12,
+            label="HU",
+        )
+        self.colorbar.setImageItem(self.images["difference"])
+        diff_layout = self.ci.getItem(1, 1)
+        diff_layout.addItem(self.colorbar, row=1, col=1)
+        self._shape: tuple[int, int] | None = None
+
+    def set_slices(
+        self,
+        *,
+        input_hu: np.ndarray,
+        truth_hu: np.ndarray,
+        synthetic_hu: np.ndarray | None,
+        levels_hu: tuple[float, float],
+    ) -> None:
+        """Show one slice in all panes; without a fill the synthetic and difference are blank.
+
+        Args:
+            input_hu: the whitened input as displayed (mask pixels at the window's top).
+            truth_hu: the original slice.
+            synthetic_hu: the last fill for this slice, or ``None``.
+            levels_hu: display window (low, high) in HU for the three grey panes.
+        """
+        self.images["input"].setImage(input_hu, levels=levels_hu, autoLevels=False)
+        self.images["truth"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
+        if synthetic_hu is None:
+            self.images["synthetic"].clear()
+            self.images["difference"].clear()
+        else:
+            self.images["synthetic"].setImage(synthetic_hu, levels=levels_hu, autoLevels=False)
+            diff = synthetic_hu.astype(np.float32) - truth_hu.astype(np.float32)
+            self.images["difference"].setImage(
+                diff, levels=(-DIFF_RANGE_HU, DIFF_RANGE_HU), autoLevels=False
+            )
+        if self._shape != truth_hu.shape:
+            self._shape = (int(truth_hu.shape[0]), int(truth_hu.shape[1]))
+            self.reset_zoom()
+
+    def set_levels(self, levels_hu: tuple[float, float]) -> None:
+        """Change the display window of the grey panes."""
+        for key in ("input", "truth", "synthetic"):
+            if self.images[key].image is not None:
+                self.images[key].setLevels(levels_hu)
+
+    def reset_zoom(self) -> None:
+        """Fit the slice (the other panes follow through the links)."""
+        if self._shape is not None:
+            self.boxes["input"].setRange(
+                xRange=(0, self._shape[1]), yRange=(0, self._shape[0]), padding=0.01
+            )
+
+    def zoom_to(self, center_rc: tuple[float, float], half_size_px: float) -> None:
+        """Zoom all panes onto a square around ``center_rc`` (row, col), e.g. the lesion."""
+        r, c = center_rc
+        self.boxes["input"].setRange(
+            xRange=(c - half_size_px, c + half_size_px),
+            yRange=(r - half_size_px, r + half_size_px),
+            padding=0,
+        )

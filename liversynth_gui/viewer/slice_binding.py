@@ -1,0 +1,233 @@
+"""Two-way binding between the views (authoring + side by side) and the document.
+
+Document events redraw the views; view signals (array indices, steps, drags) become document
+calls. Nothing here computes image content beyond composing what is displayed (the whitened
+input is the slice with mask pixels drawn at the top of the window, as the network sees it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore
+
+from liversynth.authoring import Document, LesionStamp
+from liversynth_gui.binding import Connections
+from liversynth_gui.viewer.side_by_side import SideBySideView
+from liversynth_gui.viewer.slice_view import SliceView
+from liversynth_gui.viewer.tool import Tool
+from liversynth_gui.viewer.window_drag import dragged_window
+
+#: The banner shown while the floating stamp or the mask leaves the liver.
+OUTSIDE_LIVER_WARNING = "⚠ {pct:.0f}% of the lesion lies outside the liver"
+
+
+class SliceBinding(QtCore.QObject):
+    """Keeps a :class:`SliceView` and a :class:`SideBySideView` in step with a document.
+
+    Signals:
+        hoverText(str): status-bar description of the pixel under the cursor.
+    """
+
+    hoverText = QtCore.Signal(str)
+
+    def __init__(self, view: SliceView, side: SideBySideView,
+                 parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.view, self.side = view, side
+        self.doc: Document | None = None
+        self._conns = Connections()
+        self._tool_before_stamp = Tool.BRUSH
+        self._posing = False  # True while the ROI itself is the origin of a pose change
+        # The comparison panes follow the lesion until the user zooms or pans them.
+        self._side_follows_lesion = True
+        for box in side.boxes.values():
+            box.sigRangeChangedManually.connect(self._side_zoomed_by_user)
+        view.strokeEvent.connect(self._on_stroke)
+        view.sliceStepRequested.connect(self._on_slice_step)
+        side.sliceStepRequested.connect(self._on_slice_step)
+        view.brushStepRequested.connect(self._on_brush_step)
+        view.windowDragged.connect(self._on_window_drag)
+        side.windowDragged.connect(self._on_window_drag)
+        view.hovered.connect(self._on_hover)
+        view.stampPoseChanged.connect(self._on_roi_moved)
+
+    # -- document → views ------------------------------------------------------------------
+    def bind(self, doc: Document) -> None:
+        """Follow ``doc`` (forgetting any previous document) and redraw everything."""
+        self._conns.clear()
+        self.doc = doc
+        ev = doc.events
+        self._conns.listen(ev.volume_changed, self.refresh)
+        self._conns.listen(ev.slice_changed, lambda _z: self._slice_changed())
+        self._conns.listen(ev.window_changed, lambda _w: self._levels_changed())
+        self._conns.listen(ev.mask_changed, self._mask_changed)
+        self._conns.listen(ev.stamp_changed, self._stamp_changed)
+        self._conns.listen(ev.fill_changed, self._side_changed)
+        self._conns.listen(ev.brush_changed, self.view.set_brush_radius)
+        self.view.set_brush_radius(doc.brush_radius_px)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw slice, overlays, stamp and side-by-side panes from the document."""
+        doc = self.doc
+        if doc is None or not doc.has_case:
+            return
+        self.view.set_image(doc.slice_hu(), self._levels())
+        self.view.layers["liver"].set_mask(doc.liver_mask())
+        self.view.layers["tumour"].set_mask(doc.tumour_mask())
+        self.view.layers["lesion"].set_mask(doc.mask)
+        self._stamp_changed(doc.stamp)
+        self._side_changed()
+
+    def _slice_changed(self) -> None:
+        self._side_follows_lesion = True
+        self.refresh()
+
+    def _side_zoomed_by_user(self, *_args: object) -> None:
+        self._side_follows_lesion = False
+
+    def follow_lesion(self) -> None:
+        """Zoom the comparison panes onto the lesion again (the "Fit" action resets this)."""
+        self._side_follows_lesion = True
+        self._zoom_side_to_lesion()
+
+    def _zoom_side_to_lesion(self) -> None:
+        doc = self.doc
+        if doc is None or not doc.has_case or not self._side_follows_lesion:
+            return
+        rows = np.flatnonzero(doc.mask.any(axis=1))
+        if rows.size == 0:
+            self.side.reset_zoom()
+            return
+        cols = np.flatnonzero(doc.mask.any(axis=0))
+        centre = ((rows[0] + rows[-1] + 1) / 2.0, (cols[0] + cols[-1] + 1) / 2.0)
+        extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+        # The lesion fills about half the pane: enough surrounding liver to judge the blend.
+        self.side.zoom_to(centre, max(extent, 24.0))
+
+    def _levels(self) -> tuple[float, float]:
+        assert self.doc is not None
+        return self.doc.window.low, self.doc.window.high
+
+    def _levels_changed(self) -> None:
+        self.view.set_levels(self._levels())
+        self._side_changed()  # the whitened input depends on the window's top
+
+    def _mask_changed(self, z: int) -> None:
+        assert self.doc is not None
+        if z == self.doc.slice_index:
+            self.view.layers["lesion"].set_mask(self.doc.mask)
+            self._update_warning()
+            self._side_changed()
+
+    def _side_changed(self) -> None:
+        doc = self.doc
+        if doc is None or not doc.has_case:
+            return
+        truth = doc.slice_hu()
+        whitened = truth.copy()
+        whitened[doc.mask] = doc.window.high
+        synthetic = doc.last_fill if doc.last_fill_z == doc.slice_index else None
+        self.side.set_slices(
+            input_hu=whitened, truth_hu=truth, synthetic_hu=synthetic, levels_hu=self._levels()
+        )
+        self._zoom_side_to_lesion()
+
+    def _stamp_changed(self, stamp: LesionStamp | None) -> None:
+        doc = self.doc
+        assert doc is not None
+        if stamp is None:
+            self.view.hide_stamp_roi()
+            if self.view.tool == Tool.STAMP:
+                self.view.set_tool(self._tool_before_stamp)
+        else:
+            if self.view.tool != Tool.STAMP:
+                self._tool_before_stamp = self.view.tool
+                self.view.set_tool(Tool.STAMP)
+            if not self._posing:
+                p = stamp.pose
+                rows, cols = stamp.source.shape
+                self.view.show_stamp_roi(
+                    p.centre_rc, (rows * p.scale_y, cols * p.scale_x), -p.angle_deg
+                )
+            self.view.stamp_preview.set_mask(stamp.render(doc.slice_shape))
+        self._update_warning()
+
+    def _update_warning(self) -> None:
+        doc = self.doc
+        assert doc is not None
+        fraction = doc.mask_outside_liver_fraction(include_stamp=True)
+        text = ""
+        if fraction is not None and fraction > 0.0:
+            text = OUTSIDE_LIVER_WARNING.format(pct=max(fraction * 100.0, 1.0))
+        self.view.set_banner(text)
+
+    # -- views → document -------------------------------------------------------------------
+    def _on_stroke(self, phase: str, row: int, col: int) -> None:
+        doc = self.doc
+        if doc is None or not doc.has_case:
+            return
+        if phase == "start":
+            doc.begin_stroke("erase" if self.view.tool == Tool.ERASER else "paint")
+            doc.stroke_to(row, col)
+        elif phase == "move" and doc.stroke_active:
+            doc.stroke_to(row, col)
+        elif phase == "finish":
+            doc.end_stroke()
+
+    def _on_slice_step(self, steps: int) -> None:
+        if self.doc is not None and self.doc.has_case:
+            self.doc.set_slice(self.doc.slice_index + steps)
+
+    def _on_brush_step(self, steps: int) -> None:
+        if self.doc is not None:
+            self.doc.brush_radius_px = self.doc.brush_radius_px + steps
+
+    def _on_window_drag(self, dx_px: float, dy_px: float) -> None:
+        if self.doc is not None:
+            self.doc.set_window(dragged_window(self.doc.window, dx_px, dy_px))
+
+    def _on_roi_moved(self) -> None:
+        doc, roi = self.doc, self.view.stamp_roi
+        if doc is None or roi is None or doc.stamp is None:
+            return
+        centre_rc, (rows, cols), angle = roi.pose()
+        src_rows, src_cols = doc.stamp.source.shape
+        self._posing = True
+        try:
+            doc.update_stamp_pose(
+                centre_rc=centre_rc,
+                angle_deg=-angle,  # the ROI turns clockwise on screen for positive angles
+                scale_x=max(cols / src_cols, 1e-3),
+                scale_y=max(rows / src_rows, 1e-3),
+            )
+        finally:
+            self._posing = False
+
+    def _on_hover(self, row: int, col: int) -> None:
+        doc = self.doc
+        if doc is None or not doc.has_case:
+            return
+        self.hoverText.emit(describe_pixel(doc, row, col))
+
+
+def describe_pixel(doc: Document, row: int, col: int) -> str:
+    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and millimetres."""
+    rows, cols = doc.slice_shape
+    z = doc.slice_index
+    if not (0 <= row < rows and 0 <= col < cols):
+        return f"slice {z + 1}/{doc.n_slices}"
+    assert doc.case is not None
+    vol = doc.case.volume
+    hu = float(vol.hu[z, row, col])
+    sz, sy, sx = vol.spacing_mm
+    text = (
+        f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
+        f"   ({col * sx:6.1f}, {row * sy:6.1f}, {z * sz:6.1f}) mm"
+    )
+    if doc.last_fill is not None and doc.last_fill_z == z and bool(doc.mask[row, col]):
+        text += f"   synthetic HU {float(doc.last_fill[row, col]):6.0f}"
+    labels = doc.case.labels
+    if labels is not None:
+        text += ("   background", "   liver", "   tumour")[min(int(labels[z, row, col]), 2)]
+    return text

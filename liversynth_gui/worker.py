@@ -1,0 +1,202 @@
+"""The inference worker: one fill at a time off the GUI thread, newest request wins.
+
+ndv's habit: every :class:`~liversynth.authoring.fill.FillRequest` carries a generation number;
+the worker runs at most one job, keeps only the *newest* pending request while busy
+(coalescing: requests the user has already superseded are never computed), and hands results
+back to the GUI thread through a queued signal. The document then drops results that are no
+longer the latest (:meth:`Document.apply_fill_result`).
+
+Debouncing is the GUI's job, not the worker's: restart a single-shot ``QTimer`` (~120 ms) on each
+``mask_changed``; on timeout call ``worker.submit(doc.request_fill())``. No extra class needed.
+
+Typical wiring::
+
+    worker = FillWorker(parent=window)
+    worker.finished.connect(doc.apply_fill_result)
+    worker.failed.connect(lambda gen, msg: status_bar.showMessage(msg))
+    worker.load_filler(lambda: make_filler(doc.filler_name, model_path=doc.model_path))
+    worker.submit(doc.request_fill())
+
+``FillWorker(synchronous=True)`` runs every job inline in :meth:`submit` (tests, scripts).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any, cast
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+from liversynth.authoring.fill import FillRequest, FillResult, run_fill
+from liversynth.errors import LiverSynthError
+from liversynth.fillers.base import SliceFiller
+
+log = logging.getLogger(__name__)
+
+#: Generation reported by ``failed`` when loading a filler (not a fill request) went wrong.
+LOAD_FAILED_GENERATION = -1
+
+
+def _message(err: BaseException) -> str:
+    """A user-facing message: our own errors are already worded for users."""
+    if isinstance(err, LiverSynthError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; the pool thread emits on it, Qt queues delivery."""
+
+    done = Signal(object, object)  # (kind, payload)
+    error = Signal(object, str)  # (kind, message)
+
+
+class _Job(QRunnable):
+    def __init__(self, kind: Any, work: Callable[[], object], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._kind, self._work, self._relay = kind, work, relay
+
+    def run(self) -> None:
+        try:
+            payload = self._work()
+        except Exception as err:  # every failure becomes a message; the thread lives on
+            log.exception("background job failed")
+            self._relay.error.emit(self._kind, _message(err))
+        else:
+            self._relay.done.emit(self._kind, payload)
+
+
+class FillWorker(QObject):
+    """Runs fills (and filler loading) one at a time in a private one-thread pool.
+
+    Signals:
+        finished(FillResult): a fill completed (GUI thread).
+        failed(int, str): ``(generation, message)``; generation ``-1`` for a failed filler load.
+        filler_loaded(object): the new filler is in place (after :meth:`load_filler`).
+        busy_changed(bool): a job started / the worker went idle.
+
+    Args:
+        filler: the initial filler (or ``None`` until one is set or loaded).
+        synchronous: run jobs inline in the caller's thread (tests).
+        parent: Qt parent.
+    """
+
+    finished = Signal(object)
+    failed = Signal(int, str)
+    filler_loaded = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        filler: SliceFiller | None = None,
+        *,
+        synchronous: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._filler = filler
+        self.synchronous = synchronous
+        self._busy = False
+        self._pending: FillRequest | None = None
+        self._pending_load: Callable[[], SliceFiller] | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        conn = Qt.ConnectionType.QueuedConnection
+        self._relay.done.connect(self._on_done, conn)
+        self._relay.error.connect(self._on_error, conn)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def filler(self) -> SliceFiller | None:
+        return self._filler
+
+    def set_filler(self, filler: SliceFiller | None) -> None:
+        """Use ``filler`` from the next job on (a running job finishes with the old one)."""
+        self._filler = filler
+
+    @property
+    def busy(self) -> bool:
+        """``True`` while a job runs."""
+        return self._busy
+
+    @property
+    def pending(self) -> FillRequest | None:
+        """The request waiting for the running job to finish (newest only), if any."""
+        return self._pending
+
+    def submit(self, request: FillRequest | None) -> None:
+        """Compute ``request`` now, or after the running job; an older pending one is dropped.
+
+        ``None`` (what ``Document.request_fill`` returns for an empty mask) is ignored.
+        """
+        if request is None:
+            return
+        self._pending = request
+        self._start_next()
+
+    def load_filler(self, factory: Callable[[], SliceFiller]) -> None:
+        """Build a filler in the background (loading a model can take seconds), then use it.
+
+        Emits ``filler_loaded(filler)``, or ``failed(-1, message)`` keeping the old filler.
+        Loads run before pending fills, so the next fill uses the new filler.
+        """
+        self._pending_load = factory
+        self._start_next()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Forget pending work and wait for the running job (call on window close)."""
+        self._pending = None
+        self._pending_load = None
+        return bool(self._pool.waitForDone(timeout_ms))
+
+    # ------------------------------------------------------------------ internals
+    def _start_next(self) -> None:
+        if self._busy:
+            return
+        if self._pending_load is not None:
+            kind: Any = "load"
+            work: Callable[[], object] = self._pending_load
+            self._pending_load = None
+        elif self._pending is not None:
+            request, self._pending = self._pending, None
+            kind = request.generation
+            if self._filler is None:
+                self.failed.emit(request.generation, "no filler is loaded yet")
+                return
+            work = partial(run_fill, self._filler, request)  # binds this job's filler
+        else:
+            return
+        self._set_busy(True)
+        if self.synchronous:
+            try:
+                payload = work()
+            except Exception as err:
+                log.exception("job failed")
+                self._on_error(kind, _message(err))
+            else:
+                self._on_done(kind, payload)
+        else:
+            self._pool.start(_Job(kind, work, self._relay))
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    def _on_done(self, kind: Any, payload: object) -> None:
+        self._set_busy(False)
+        if kind == "load":
+            self._filler = cast(SliceFiller, payload)
+            self.filler_loaded.emit(payload)
+        elif isinstance(payload, FillResult):
+            self.finished.emit(payload)
+        self._start_next()
+
+    def _on_error(self, kind: Any, message: str) -> None:
+        self._set_busy(False)
+        self.failed.emit(LOAD_FAILED_GENERATION if kind == "load" else int(kind), message)
+        self._start_next()

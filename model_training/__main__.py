@@ -1,0 +1,59 @@
+"""``python -m model_training <command>``: prepare, train, evaluate (and synthesize).
+
+Each command lives in its own module, which exposes ``add_parser(subparsers)`` and
+``run(args) -> int``. Project errors are printed as one line (no traceback) with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from liversynth.errors import LiverSynthError
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
+    """The top-level parser and the ``run`` function of each subcommand."""
+    from model_training import config, evaluate, prepare, train
+
+    parser = argparse.ArgumentParser(
+        prog="python -m model_training",
+        description="LiverSynth headless tools: prepare a dataset, train, evaluate, synthesize.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    prepare.add_parser(sub)
+    config.add_parser(sub)
+    evaluate.add_parser(sub)
+    runners: dict[str, Callable[[Any], int]] = {
+        "prepare": prepare.run,
+        "train": train.run,
+        "evaluate": evaluate.run,
+    }
+    try:  # written by the synthesis engineer; the CLI works without it
+        from model_training import synthesize
+    except ImportError:
+        pass
+    else:
+        synthesize.add_parser(sub)
+        runners["synthesize"] = synthesize.run
+    return parser, runners
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``liversynth-train`` and ``python -m model_training``."""
+    parser, runners = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(runners[args.command](args) or 0)
+    except (LiverSynthError, ValueError, FileExistsError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""``model_training evaluate``: every filler on the same held-out slices (Tables 2–3, Fig. 6).
+
+Each filler gets the whole slice (HU, with its real tumour), the lesion mask of the slice's
+evaluation lesions and the liver mask, and fills the lesion; ``liversynth.metrics.compare``
+scores the result against the real slice, on the whole slice (paper-comparable, W400/L40,
+8-bit) and inside the lesion. Outputs in ``--out``:
+
+* ``metrics.json``: per slice and per filler, plus mean ± std per filler and the lesion MAE
+  relative to the ``mean`` filler (per-slice ratio averaged, and ratio of the means);
+* ``table.md``: metrics as rows, fillers as columns, ``mean ± std``;
+* ``grid.png``: rows = slices, columns = whitened input | each filler | ground truth, cropped
+  around the lesion, abdomen window.
+
+Example:
+    python -m model_training evaluate --data data/ircad11 --model runs/a/model.safetensors \\
+        --out runs/a/eval
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from liversynth.metrics import compare, json_safe
+from liversynth.whitening import whiten_hu
+from liversynth.windowing import PRESETS, to_uint8
+from model_training.curves import new_figure
+from model_training.dataset import read_manifest
+from model_training.records import SliceRecord, write_json_atomic
+
+METRICS = ("psnr_slice", "ssim_slice", "psnr_lesion", "ssim_lesion", "mae_lesion_hu")
+LABELS = {
+    "psnr_slice": "PSNR whole slice (dB)",
+    "ssim_slice": "SSIM whole slice",
+    "psnr_lesion": "PSNR lesion (dB)",
+    "ssim_lesion": "SSIM lesion",
+    "mae_lesion_hu": "MAE lesion (HU)",
+    "mae_rel_mean": "MAE lesion / mean filler (per-slice mean)",
+}
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``evaluate`` subcommand."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="compare every filler on held-out slices: metrics.json, table.md, grid.png",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("--data", required=True, metavar="DATASET_DIR", help="prepared dataset")
+    p.add_argument("--model", metavar="CKPT", help="gan model (default: the bundled model)")
+    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="default test")
+    p.add_argument("--fillers", default="", help="comma-separated names (default: all available)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--device", default="auto", help="device of the gan filler (default auto)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random fillers (default 0)")
+    p.add_argument("--max-slices", type=int, default=0, help="evaluate at most N slices (0: all)")
+    p.add_argument("--grid-rows", type=int, default=8, help="slices shown in grid.png (default 8)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``evaluate`` from parsed arguments; returns the exit code."""
+    names = [n.strip() for n in args.fillers.split(",") if n.strip()] or None
+    evaluate(
+        Path(args.data),
+        Path(args.out),
+        model=Path(args.model) if args.model else None,
+        split=args.split,
+        fillers=names,
+        device=args.device,
+        seed=args.seed,
+        max_slices=args.max_slices,
+        grid_rows=args.grid_rows,
+        progress=not args.no_progress,
+    )
+    return 0
+
+
+def make_fillers(
+    names: list[str] | None,
+    model: Path | None,
+    device: str,
+    kwargs: dict[str, dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Build the fillers; those that cannot be built are returned with the reason."""
+    from liversynth.fillers.registry import available_fillers, make_filler
+
+    names = names or available_fillers()
+    built: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        try:
+            built[name] = make_filler(
+                name, model_path=model, device=device, **(kwargs or {}).get(name, {})
+            )
+        except Exception as err:  # one broken filler must not stop the comparison
+            skipped[name] = f"{type(err).__name__}: {err}"
+            print(f"filler {name} skipped: {err}", file=sys.stderr)
+    return built, skipped
+
+
+def evaluate(
+    data: Path,
+    out: Path,
+    *,
+    model: Path | None = None,
+    split: str = "test",
+    fillers: list[str] | None = None,
+    device: str = "auto",
+    seed: int = 0,
+    max_slices: int = 0,
+    grid_rows: int = 8,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Evaluate the fillers on one split of a prepared dataset; returns ``metrics.json``'s content.
+
+    Raises:
+        ValueError: the split is empty or no filler could be built.
+    """
+    manifest = read_manifest(data)
+    records = [SliceRecord.from_meta(m) for m in manifest["slices"] if m["split"] == split]
+    if max_slices:
+        records = records[:max_slices]
+    if not records:
+        raise ValueError(f"{data}: the {split} split has no slices")
+    wanted = fillers
+    if wanted is None:
+        from liversynth.fillers.registry import available_fillers
+
+        wanted = available_fillers()
+    kwargs = {"copy_paste": {"bank": training_bank(data, manifest)}} if "copy_paste" in wanted else {}
+    built, skipped = make_fillers(wanted, model, device, kwargs)
+    if not built:
+        raise ValueError("no filler could be built: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    grid_at = set(np.linspace(0, len(records) - 1, min(grid_rows, len(records))).round().astype(int))
+    per_slice: list[dict[str, Any]] = []
+    grid: list[dict[str, np.ndarray]] = []
+    seconds = dict.fromkeys(built, 0.0)
+    for i, record in enumerate(tqdm(records, desc="evaluate", unit="slice", disable=not progress,
+                                    file=sys.stderr)):
+        record.load_arrays(data)
+        assert record.hu is not None and record.liver is not None
+        hu = record.hu.astype(np.float32)
+        mask, liver = record.eval_mask(), record.liver > 0
+        entry: dict[str, Any] = {"case": record.case, "z": record.z, "file": record.file,
+                                 "lesion_px": int(mask.sum()), "metrics": {}}
+        box = _view_box(mask)
+        panels = {"input": whiten_hu(hu, mask, PRESETS["network"])[box]}
+        for name, filler in list(built.items()):
+            t0 = time.perf_counter()
+            try:
+                filled = filler.fill(hu, mask, liver_mask=liver, seed=seed + i)
+            except Exception as err:  # report the filler, keep comparing the others
+                skipped[name] = f"failed on {record.file}: {type(err).__name__}: {err}"
+                print(f"filler {name} dropped: {skipped[name]}", file=sys.stderr)
+                del built[name]
+                for done in per_slice:
+                    done["metrics"].pop(name, None)
+                continue
+            filled = np.asarray(filled, np.float32)
+            seconds[name] += time.perf_counter() - t0
+            entry["metrics"][name] = compare(hu, filled, mask)
+            panels[name] = filled[box]
+        panels["ground truth"] = hu[box]
+        per_slice.append(entry)
+        if i in grid_at:
+            grid.append(panels)
+        record.hu = record.lesion = record.liver = None  # keep memory flat on big splits
+    for panels in grid:
+        for name in set(panels) - {"input", "ground truth", *built}:
+            del panels[name]
+    summary = summarise(per_slice, list(built))
+    for name in built:
+        summary[name]["seconds_per_slice"] = seconds[name] / len(records)
+    result = {
+        "dataset": str(data),
+        "split": split,
+        "split_unit": manifest.get("split_unit"),
+        "model": str(model) if model else "default",
+        "n_slices": len(records),
+        "fillers": summary,
+        "skipped_fillers": skipped,
+        "per_slice": per_slice,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "metrics.json", json_safe(result))
+    (out / "table.md").write_text(markdown_table(result), encoding="utf-8")
+    plot_grid(grid, out / "grid.png")
+    print(markdown_table(result))
+    return result
+
+
+def training_bank(data: Path, manifest: dict[str, Any]) -> Any:
+    """Donor lesions for ``copy_paste`` from the TRAINING split only (no test lesion leaks).
+
+    One donor per training lesion component: its middle training slice, as a one-slice lesion.
+    """
+    from liversynth.lesions.bank import LesionBank, extract_lesions
+    from liversynth.volume import TUMOUR, Case, Volume
+
+    slices: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for meta in manifest["slices"]:
+        if meta["split"] == "train":
+            for comp in meta["eval_components"]:
+                slices.setdefault((meta["case"], comp), []).append(meta)
+    donors = []
+    for (case, comp), metas in sorted(slices.items()):
+        record = SliceRecord.from_meta(metas[len(metas) // 2]).load_arrays(data)
+        assert record.hu is not None and record.lesion is not None and record.liver is not None
+        labels = record.liver.astype(np.uint8)
+        labels[record.lesion > 0] = 0  # other lesions are neither liver nor this donor
+        labels[record.lesion == comp] = TUMOUR
+        volume = Volume(record.hu[None], tuple(record.spacing_mm))
+        donors.extend(extract_lesions(Case(f"{case}_z{record.z}", volume, labels[None]),
+                                      min_diameter_mm=0.0, keep_hu=True))
+    return LesionBank(donors) if donors else None
+
+
+def summarise(per_slice: list[dict[str, Any]], names: list[str]) -> dict[str, dict[str, Any]]:
+    """Mean, std and count (finite values only) of each metric per filler, plus MAE vs mean."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        stats: dict[str, Any] = {"mean": {}, "std": {}, "n": {}}
+        for metric in METRICS:
+            values = np.array([s["metrics"][name][metric] for s in per_slice], dtype=np.float64)
+            finite = values[np.isfinite(values)]
+            stats["mean"][metric] = float(finite.mean()) if finite.size else math.nan
+            stats["std"][metric] = float(finite.std()) if finite.size else math.nan
+            stats["n"][metric] = int(finite.size)
+        if "mean" in names:
+            ratio = np.array(
+                [s["metrics"][name]["mae_lesion_hu"] / s["metrics"]["mean"]["mae_lesion_hu"]
+                 if s["metrics"]["mean"]["mae_lesion_hu"] > 0 else math.nan for s in per_slice]
+            )
+            finite = ratio[np.isfinite(ratio)]
+            stats["mean"]["mae_rel_mean"] = float(finite.mean()) if finite.size else math.nan
+            stats["std"]["mae_rel_mean"] = float(finite.std()) if finite.size else math.nan
+            stats["n"]["mae_rel_mean"] = int(finite.size)
+        out[name] = stats
+    if "mean" in names:
+        base = out["mean"]["mean"]["mae_lesion_hu"]
+        for name in names:
+            out[name]["mae_ratio_of_means"] = out[name]["mean"]["mae_lesion_hu"] / base if base else math.nan
+    return out
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """Metrics as rows and fillers as columns (``mean ± std``), like the paper's Tables 2–3."""
+    fillers = result["fillers"]
+    names = list(fillers)
+    rows = [k for k in LABELS if all(k in fillers[n]["mean"] for n in names)]
+    lines = [
+        f"Evaluation on the {result['split']} split: {result['n_slices']} slices "
+        f"(split by {result['split_unit']}), model {result['model']}",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for key in rows:
+        cells = [_pm(fillers[n]["mean"][key], fillers[n]["std"][key]) for n in names]
+        lines.append(f"| {LABELS[key]} | " + " | ".join(cells) + " |")
+    if all("mae_ratio_of_means" in fillers[n] for n in names):
+        cells = [f"{fillers[n]['mae_ratio_of_means']:.3f}" for n in names]
+        lines.append("| MAE lesion / mean filler (ratio of means) | " + " | ".join(cells) + " |")
+    lines.append("| seconds per slice | " + " | ".join(
+        f"{fillers[n].get('seconds_per_slice', math.nan):.3f}" for n in names) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _pm(mean: float, std: float) -> str:
+    if not math.isfinite(mean):
+        return "n/a"
+    digits = 3 if abs(mean) < 10 else 2
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _view_box(mask: np.ndarray, min_px: int = 64) -> tuple[slice, slice]:
+    """A square around the lesion, twice its size (at least ``min_px``), inside the slice."""
+    ys, xs = np.nonzero(mask)
+    side = max(min_px, 2 * int(max(np.ptp(ys), np.ptp(xs)) + 1))
+    h, w = mask.shape
+    side = min(side, h, w)
+    cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
+    y0 = int(np.clip(cy - side // 2, 0, h - side))
+    x0 = int(np.clip(cx - side // 2, 0, w - side))
+    return slice(y0, y0 + side), slice(x0, x0 + side)
+
+
+def plot_grid(rows: list[dict[str, np.ndarray]], path: Path) -> None:
+    """The Fig. 6-style grid: one row per slice, abdomen window (W400/L40)."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    fig = new_figure((1.8 * len(cols), 1.8 * len(rows) + 0.3))
+    axes = np.atleast_2d(fig.subplots(len(rows), len(cols), squeeze=False))
+    for r, panels in enumerate(rows):
+        for c, name in enumerate(cols):
+            ax = axes[r, c]
+            ax.imshow(to_uint8(panels[name], PRESETS["abdomen"]), cmap="gray", vmin=0, vmax=255,
+                      interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title("whitened input" if name == "input" else name, fontsize=9)
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=80)
+    tmp.replace(path)

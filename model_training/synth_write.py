@@ -1,0 +1,88 @@
+"""Writing one synthetic item in the chosen format, each output with a provenance sidecar.
+
+Formats (``item_<K>`` is the item number with five digits):
+
+* ``png``: ``item_<K>.png`` 16-bit HU (+32768, lossless), ``item_<K>_preview.png`` 8-bit
+  abdomen window, ``item_<K>_label.png`` 8-bit labels 0/1/2, sidecar ``item_<K>.json``;
+* ``nifti``: ``item_<K>.nii.gz`` + ``item_<K>_label.nii.gz`` + sidecar ``item_<K>.json``;
+* ``nnunet``: ``imagesTr/synth_<K>_0000.nii.gz``, ``labelsTr/synth_<K>.nii.gz``,
+  ``provenance/synth_<K>.json`` (``dataset.json`` is written once at the end of a run);
+* ``dicom``: ``item_<K>/slice_NNNN.dcm`` (de-identified, new UIDs, "SYNTHETIC"), sidecar
+  ``item_<K>.json``, labels as ``item_<K>_label.nii.gz`` (a DICOM SEG is not written).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from liversynth.checkpoint import atomic_write
+from liversynth.export.provenance import write_sidecar
+from model_training.synth_item import Item
+
+FORMATS = ("png", "nifti", "nnunet", "dicom")
+VOLUME_FORMATS = ("nifti", "nnunet", "dicom")
+
+
+def item_stem(index: int) -> str:
+    return f"item_{index:05d}"
+
+
+def nnunet_case_id(index: int) -> str:
+    return f"synth_{index:05d}"
+
+
+def _save_label_png(labels: np.ndarray, path: Path) -> Path:
+    # Values 0/1/2 as they are (not stretched to 0/255): a training pipeline reads them as ids.
+    image = Image.fromarray(np.ascontiguousarray(labels.astype(np.uint8)))
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+def write_item(item: Item, out: Path, fmt: str, provenance: dict[str, Any]) -> list[str]:
+    """Write ``item`` under ``out``; returns the written paths relative to ``out``."""
+    k = int(item.record["index"])
+    spacing = item.scan.spacing_mm
+    if fmt == "png":
+        from liversynth.export.png import save_png, save_png16
+
+        stem = item_stem(k)
+        paths = [
+            save_png16(item.hu[0], out / f"{stem}.png"),
+            save_png(item.hu[0], out / f"{stem}_preview.png"),
+            _save_label_png(item.labels[0], out / f"{stem}_label.png"),
+        ]
+        paths.append(write_sidecar(paths[0], provenance))
+    elif fmt == "nifti":
+        from liversynth.export.nifti import save_nifti_with_labels
+
+        stem = item_stem(k)
+        paths = list(
+            save_nifti_with_labels(
+                item.hu,
+                item.labels,
+                spacing,
+                out / f"{stem}.nii.gz",
+                out / f"{stem}_label.nii.gz",
+                provenance,
+            )
+        )
+    elif fmt == "nnunet":
+        from liversynth.export.nnunet import write_nnunet_case
+
+        paths = list(
+            write_nnunet_case(out, nnunet_case_id(k), item.hu, item.labels, spacing, provenance)
+        )
+    elif fmt == "dicom":
+        from liversynth.export.dicom import export_dicom_series
+        from liversynth.io import save_nifti
+
+        stem = item_stem(k)
+        series = export_dicom_series(item.hu, spacing, out / stem, provenance=provenance)
+        label = save_nifti(item.labels, spacing, out / f"{stem}_label.nii.gz", labels=True)
+        paths = [*series, label, out / f"{stem}.json"]
+    else:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return [Path(p).relative_to(out).as_posix() for p in paths]

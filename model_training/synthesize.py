@@ -1,0 +1,306 @@
+"""``python -m model_training synthesize``: grow a labelled dataset with synthetic lesions.
+
+Each item takes a healthy case, a lesion (from a bank of real lesions, transformed, or a
+procedural shape), places it where it is plausible in the liver and paints it with a filler.
+Labels: 0 background, 1 liver (from the healthy case), 2 tumour = exactly the placed lesion.
+``manifest.json`` records everything needed to regenerate any item alone
+(``--only-item K`` gives the same bytes as item K of the full run).
+
+Example::
+
+    python -m model_training synthesize --healthy ../shared/data/3Dircadb1.7 \\
+        --lesions ../shared/data/3Dircadb1.1 --count 200 --seed 0 --filler procedural \\
+        --out out/synth --format png
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from liversynth.checkpoint import atomic_write
+from liversynth.errors import LiverSynthError
+from liversynth.lesions.bank import LesionBank
+from model_training.synth_context import SynthContext, build_context, cached_context
+from model_training.synth_item import make_item
+from model_training.synth_write import FORMATS, VOLUME_FORMATS, write_item
+
+FILLERS = ("gan", "procedural", "copy_paste", "mean", "biharmonic")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``synthesize`` subcommand."""
+    p = subparsers.add_parser(
+        "synthesize",
+        help="embed synthetic lesions in healthy livers and write a labelled dataset",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "--healthy",
+        nargs="+",
+        required=True,
+        type=Path,
+        help="healthy labelled cases (any layout load_case reads)",
+    )
+    p.add_argument(
+        "--lesions",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="a lesion bank .npz, or labelled cases to cut real lesions from (default: procedural shapes)",
+    )
+    p.add_argument("--count", type=int, default=10, help="number of items (default 10)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="run seed; item K uses a seed derived from (seed, K)"
+    )
+    p.add_argument("--filler", choices=FILLERS, default="procedural")
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="gan model file (default: resources/models/default.safetensors)",
+    )
+    p.add_argument("--device", default="auto", help="gan device: auto, cpu, cuda")
+    p.add_argument(
+        "--out", type=Path, required=True, help="output folder (new or empty unless --overwrite)"
+    )
+    p.add_argument("--format", choices=FORMATS, default="png", dest="fmt")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for CPU fillers (default: all cores)",
+    )
+    p.add_argument(
+        "--only-item",
+        type=int,
+        default=None,
+        metavar="K",
+        help="write item K only (same bytes as in the full run)",
+    )
+    p.add_argument(
+        "--margin-mm",
+        type=float,
+        default=3.0,
+        help="minimum distance of a lesion from the liver's edge",
+    )
+    p.add_argument(
+        "--vessel-hu",
+        default="auto",
+        help="avoid liver voxels brighter than this (HU), 'auto' or 'none'",
+    )
+    p.add_argument(
+        "--save-bank",
+        type=Path,
+        default=None,
+        help="also write the lesion bank built from --lesions cases",
+    )
+    p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    return p
+
+
+def _vessel_hu(text: str) -> float | str | None:
+    if text.lower() == "none":
+        return None
+    if text.lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"--vessel-hu must be a number, 'auto' or 'none', got {text!r}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_bank(
+    paths: list[Path] | None, tmp: Path, save_to: Path | None
+) -> tuple[LesionBank | None, str | None]:
+    """The bank and the file it is stored in (workers and manifests refer to the file)."""
+    if not paths:
+        return None, None
+    if len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".npz":
+        return LesionBank.load(paths[0]), str(paths[0])
+    bank = LesionBank.from_cases(paths)
+    if not len(bank):
+        raise LiverSynthError(f"no tumour (label 2) found in {', '.join(map(str, paths))}")
+    target = save_to or tmp / "lesion_bank.npz"
+    bank.save(target)
+    return bank, str(target)
+
+
+def build_filler(
+    name: str, *, bank_path: str | None, model: Path | None, device: str = "auto"
+) -> Any:
+    """Build a filler by name (the CPU fillers without importing torch)."""
+    if name == "procedural":
+        from liversynth.fillers.procedural import ProceduralFiller
+
+        return ProceduralFiller()
+    if name == "copy_paste":
+        from liversynth.fillers.copy_paste import CopyPasteFiller
+
+        if bank_path is None:
+            raise LiverSynthError(
+                "--filler copy_paste needs real lesions: pass --lesions (a bank .npz or labelled cases)"
+            )
+        return CopyPasteFiller(bank_path)
+    from liversynth.fillers.registry import make_filler
+
+    return make_filler(name, model_path=model, device=device)
+
+
+@lru_cache(maxsize=2)
+def _worker_filler(name: str, bank_path: str | None) -> Any:
+    """One filler per worker process (CPU fillers only; the gan runs in-process)."""
+    return build_filler(name, bank_path=bank_path, model=None)
+
+
+def _provenance(
+    record: dict[str, Any], model_info: dict[str, Any] | None, run_seed: int
+) -> dict[str, Any]:
+    filler = record["filler"]
+    return {
+        "source": record["source_case"],
+        "source_slices": record["slices"],
+        "filler": filler["filler"],
+        "filler_params": {k: v for k, v in filler.items() if k != "filler"},
+        "model": None if model_info is None else model_info["file"],
+        "model_sha256": None if model_info is None else model_info["sha256"],
+        "seed": record["seed"],
+        "run_seed": run_seed,
+        "item": record["index"],
+        "lesion": record["lesion"],
+        "transform": record["transform"],
+        "placement": record["placement"],
+    }
+
+
+def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
+    item = make_item(ctx, filler, job["seed"], job["index"], volume=job["fmt"] in VOLUME_FORMATS)
+    record = item.record
+    record["files"] = write_item(
+        item, Path(job["out"]), job["fmt"], _provenance(record, job["model"], job["seed"])
+    )
+    return record
+
+
+def _work(
+    ctx_path: str, filler_name: str, bank_path: str | None, job: dict[str, Any]
+) -> dict[str, Any]:
+    """Worker-process entry point: everything heavy is read once per process and cached."""
+    return _one(cached_context(ctx_path), _worker_filler(filler_name, bank_path), job)
+
+
+def _run_items(
+    args: argparse.Namespace,
+    ctx: SynthContext,
+    filler: Any,
+    indices: list[int],
+    model_info: dict[str, Any] | None,
+    tmp: Path,
+) -> list[dict[str, Any]]:
+    jobs = [
+        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(args.out), "model": model_info}
+        for k in indices
+    ]
+    workers = max(1, min(int(args.workers), len(jobs)))
+    bar = tqdm(total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", disable=None)
+    records = []
+    if workers == 1 or args.filler == "gan":
+        for job in jobs:
+            records.append(_one(ctx, filler, job))
+            bar.update()
+    else:
+        import multiprocessing
+
+        ctx_path = str(ctx.save(tmp / "context.npz"))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [
+                pool.submit(_work, ctx_path, args.filler, ctx.bank_path, job) for job in jobs
+            ]
+            for fut in as_completed(futures):
+                records.append(fut.result())
+                bar.update()
+    bar.close()
+    return sorted(records, key=lambda r: r["index"])
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out}: folder is not empty (pass --overwrite to write into it)")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``synthesize``; returns the exit code."""
+    from liversynth.io import load_case
+
+    if args.count < 1:
+        raise ValueError(f"--count must be at least 1, got {args.count}")
+    if args.only_item is not None and not 0 <= args.only_item < args.count:
+        raise ValueError(f"--only-item must be in 0..{args.count - 1}, got {args.only_item}")
+    _check_out(args.out, args.overwrite)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="liversynth-synth-") as tmp_name:
+        tmp = Path(tmp_name)
+        bank, bank_path = _load_bank(args.lesions, tmp, args.save_bank)
+        healthy = [load_case(p) for p in args.healthy]
+        ctx = build_context(
+            healthy, bank, bank_path, margin_mm=args.margin_mm, vessel_hu=_vessel_hu(args.vessel_hu)
+        )
+        del healthy
+        filler = build_filler(
+            args.filler, bank_path=bank_path, model=args.model, device=args.device
+        )
+        model_info = None
+        if args.filler == "gan":
+            path = Path(getattr(filler, "model_path", None) or args.model)
+            model_info = {"file": path.name, "sha256": _sha256(path)}
+        indices = [args.only_item] if args.only_item is not None else list(range(args.count))
+        records = _run_items(args, ctx, filler, indices, model_info, tmp)
+    if args.fmt == "nnunet":
+        from liversynth.export.nnunet import write_dataset_json
+
+        write_dataset_json(args.out, len(list((args.out / "labelsTr").glob("*.nii.gz"))))
+    manifest = {
+        "software": "LiverSynth synthesize",
+        "format": args.fmt,
+        "count": args.count,
+        "seed": args.seed,
+        "only_item": args.only_item,
+        "filler": args.filler,
+        "model": model_info,
+        "healthy": [s.name for s in ctx.scans],
+        "lesions": None
+        if bank is None
+        else {
+            "bank": Path(bank_path).name if bank_path else None,
+            "lesions": [les.lesion_id for les in bank],
+        },
+        "margin_mm": args.margin_mm,
+        "items": records,
+    }
+    atomic_write(
+        args.out / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
+    )
+    elapsed = time.perf_counter() - started
+    print(f"wrote {len(records)} item(s) to {args.out} in {elapsed:.1f} s")
+    return 0

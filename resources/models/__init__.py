@@ -1,0 +1,1 @@
+"""Model weights (``default.safetensors`` + ``default.json``) and their model card."""

@@ -1,0 +1,204 @@
+"""The ``gan`` filler: crop placement, generator output inside the lesion, untouched elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from liversynth.checkpoint import save_model
+from liversynth.errors import ModelFileError
+from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.registry import make_filler
+from liversynth.inference import Filler, default_model_path, resolve_device
+from liversynth.networks import ModelConfig, build_generator
+from liversynth.whitening import generator_input
+from liversynth.windowing import unit_to_hu
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def cfg() -> ModelConfig:
+    return ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2)
+
+
+@pytest.fixture
+def filler(cfg: ModelConfig) -> Filler:
+    torch.manual_seed(0)
+    return Filler(build_generator(cfg).eval(), cfg)
+
+
+def _slice(shape=(96, 80), seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(60.0, 25.0, shape).astype(np.float32)
+
+
+def _disc(shape, centre, radius) -> np.ndarray:
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return (yy - centre[0]) ** 2 + (xx - centre[1]) ** 2 <= radius**2
+
+
+def _distance_to(mask: np.ndarray) -> np.ndarray:
+    return ndimage.distance_transform_edt(~mask)
+
+
+def _generator_on_crop(
+    filler: Filler, hu: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, object]:
+    """What the generator alone produces for the crop the filler picks (independent path)."""
+    box = filler.crop_for(mask)
+    part, crop = box.parts(hu.shape)
+    assert crop == (slice(0, box.size), slice(0, box.size))  # these tests keep the box inside
+    x = generator_input(hu[part], mask[part], filler.config.window, mask_channel=True)
+    with torch.inference_mode():
+        y = filler._generator(torch.from_numpy(x)[None])[0, 0].numpy()
+    return unit_to_hu(y, filler.config.window), part
+
+
+@pytest.mark.parametrize(("centre", "radius"), [((48, 40), 4), ((20, 60), 6), ((50, 30), 1)])
+def test_fill_changes_only_the_lesion_and_its_band(filler, centre, radius):
+    hu = _slice()
+    mask = _disc(hu.shape, centre, radius)
+    out = filler.fill(hu, mask)
+    assert out.dtype == np.float32 and out.shape == hu.shape
+    far = _distance_to(mask) >= filler.band_px + 1
+    # bit-identical, not just close
+    assert np.array_equal(out[far].view(np.uint32), hu[far].view(np.uint32))
+    expected, part = _generator_on_crop(filler, hu, mask)
+    assert np.array_equal(out[part][mask[part]], expected[mask[part]])
+    band = ~mask & ~far
+    gen_full = hu.copy()
+    gen_full[part] = expected
+    assert np.all(
+        (out[band] >= np.minimum(hu, gen_full)[band] - 1e-3)
+        & (out[band] <= np.maximum(hu, gen_full)[band] + 1e-3)
+    )
+    assert np.any(out[band] != hu[band])  # the band really is blended
+
+
+def test_lesion_at_the_border_and_image_smaller_than_the_crop(filler):
+    for shape, centre in (((96, 80), (1, 78)), ((20, 24), (10, 12)), ((200, 16), (100, 8))):
+        hu = _slice(shape)
+        mask = _disc(shape, centre, 3)
+        out = filler.fill(hu, mask)
+        far = _distance_to(mask) >= filler.band_px + 1
+        assert np.array_equal(out[far], hu[far])
+        assert not np.array_equal(out[mask], hu[mask])
+
+
+def test_large_lesion_gets_a_larger_crop(filler):
+    hu = _slice((160, 160))
+    mask = _disc(hu.shape, (80, 80), 30)  # 61 px wide: more than the 32 px crop
+    box = filler.crop_for(mask)
+    assert box.size % 32 == 0 and box.size >= 61 + 2 * (filler.band_px + 1)
+    out = filler.fill(hu, mask)
+    far = _distance_to(mask) >= filler.band_px + 1
+    assert np.array_equal(out[far], hu[far])
+    expected, part = _generator_on_crop(filler, hu, mask)
+    assert np.array_equal(out[part][mask[part]], expected[mask[part]])
+
+
+def test_empty_mask_returns_a_float32_copy(filler):
+    hu = np.arange(64 * 64, dtype=np.int16).reshape(64, 64)
+    out = filler.fill(hu, np.zeros(hu.shape, bool))
+    assert out.dtype == np.float32 and np.array_equal(out, hu)
+    out[0, 0] = -1  # a copy, not a view
+
+
+def test_deterministic_and_seed_independent(filler):
+    hu, mask = _slice(), _disc((96, 80), (48, 40), 5)
+    a = filler.fill(hu, mask, seed=1)
+    b = filler.fill(hu, mask, seed=2)
+    assert np.array_equal(a, b)
+    assert np.array_equal(hu, _slice())  # input untouched
+
+
+def test_protocol_and_bad_inputs(filler):
+    assert isinstance(filler, SliceFiller)
+    assert filler.name == "gan" and filler.device == "cpu"
+    with pytest.raises(ValueError, match="mask shape"):
+        filler.fill(np.zeros((32, 32)), np.zeros((32, 31), bool))
+    with pytest.raises(ValueError, match="2-D"):
+        filler.fill(np.zeros((2, 32, 32)), np.zeros((2, 32, 32), bool))
+    hu = _slice()
+    hu[48, 41] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        filler.fill(hu, _disc(hu.shape, (48, 40), 3))
+
+
+def test_from_checkpoint_matches_the_in_memory_filler(tmp_path, cfg, filler):
+    path = save_model(tmp_path / "tiny.safetensors", filler._generator, cfg)
+    loaded = Filler.from_checkpoint(path, device="auto")
+    assert loaded.device == resolve_device("auto").type
+    assert loaded.config == cfg and loaded.model_path == path
+    hu, mask = _slice(), _disc((96, 80), (40, 30), 5)
+    # On CUDA (device "auto") convolutions differ from the CPU in the last bits (~1e-3 HU).
+    assert np.allclose(loaded.fill(hu, mask), filler.fill(hu, mask), atol=0.05)
+    via_registry = make_filler("gan", model_path=path, device="cpu")
+    assert np.array_equal(via_registry.fill(hu, mask), filler.fill(hu, mask))
+
+
+def test_missing_model_is_a_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model file"):
+        make_filler("gan", model_path=tmp_path / "absent.safetensors")
+
+
+def test_mask_channel_off_uses_one_input_channel():
+    cfg = ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2, mask_channel=False)
+    f = Filler(build_generator(cfg), cfg)
+    hu, mask = _slice(), _disc((96, 80), (48, 40), 4)
+    out = f.fill(hu, mask)
+    far = _distance_to(mask) >= 3
+    assert np.array_equal(out[far], hu[far])
+    with pytest.raises(ValueError, match="channels"):
+        Filler(build_generator(cfg), ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2))
+
+
+def test_default_model_path_is_in_the_resources_package():
+    path = default_model_path()
+    assert path.name == "default.safetensors"
+    assert path.parent == Path(__file__).resolve().parents[2] / "resources" / "models"
+    assert (path.parent / "__init__.py").is_file()
+
+
+class _Recorder(torch.nn.Module):
+    """Stands in for the generator: records its input, returns mid-grey."""
+
+    def __init__(self, in_channels: int) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen.append(x.clone())
+        return torch.zeros(x.shape[0], 1, *x.shape[-2:])
+
+
+def test_lesion_pixels_never_leak_into_the_padded_input(cfg):
+    hu = np.full((20, 24), 40.0, np.float32)
+    mask = np.zeros(hu.shape, bool)
+    mask[0:5, 0:6] = True  # touches the corner of an image smaller than the 32 px crop
+    hu[mask] = 290.0  # the real tumour: must not reach the generator, not even via padding
+    recorder = _Recorder(cfg.in_channels)
+    out = Filler(recorder, cfg).fill(hu, mask)
+    (x,) = recorder.seen
+    assert x.shape == (1, 2, 32, 32)
+    tumour_unit = (290.0 - 50.0) / 250.0
+    assert not torch.isclose(x[0, 0], torch.tensor(tumour_unit)).any()
+    assert torch.equal(x[0, 1] > 0, x[0, 0] == 1.0)  # whitened exactly where the mask channel is on
+    assert np.allclose(out[mask], 50.0)  # generator 0 → window centre
+
+
+def test_a_generator_in_training_is_left_in_train_mode(cfg):
+    torch.manual_seed(0)
+    g = build_generator(cfg).train()
+    f = Filler(g, cfg)
+    hu, mask = _slice(), _disc((96, 80), (48, 40), 4)
+    a = f.fill(hu, mask)
+    assert g.training and all(p.requires_grad for p in g.parameters())
+    assert np.array_equal(a, f.fill(hu, mask))  # eval mode inside: no dropout noise

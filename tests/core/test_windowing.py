@@ -1,0 +1,64 @@
+"""Windowing: presets, HU ↔ [-1, 1] and 8-bit display."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from liversynth.windowing import PRESETS, Window, hu_to_unit, to_uint8, unit_to_hu
+
+
+def test_presets_match_the_contract() -> None:
+    assert (PRESETS["abdomen"].low, PRESETS["abdomen"].high) == (-160.0, 240.0)
+    assert (PRESETS["liver"].center_hu, PRESETS["liver"].width_hu) == (30.0, 150.0)
+    assert (PRESETS["bone"].center_hu, PRESETS["bone"].width_hu) == (400.0, 1800.0)
+    assert (PRESETS["lung"].center_hu, PRESETS["lung"].width_hu) == (-600.0, 1500.0)
+    assert (PRESETS["network"].low, PRESETS["network"].high) == (-200.0, 300.0)
+
+
+def test_window_is_frozen_and_validated() -> None:
+    w = Window(40, 400)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        w.center_hu = 0  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        Window(0, 0)
+    assert Window.from_range(-200, 300) == PRESETS["network"]
+
+
+def test_hu_to_unit_clips_and_scales() -> None:
+    w = PRESETS["network"]
+    hu = np.array([-3000, -200, 50, 175, 300, 3000], dtype=np.int16)
+    u = hu_to_unit(hu, w)
+    assert u.dtype == np.float32
+    np.testing.assert_allclose(u, [-1, -1, 0, 0.5, 1, 1], atol=1e-6)
+    assert hu.tolist() == [-3000, -200, 50, 175, 300, 3000]  # input untouched
+
+
+def test_hu_to_unit_does_not_modify_float32_input() -> None:
+    hu = np.array([[1000.0, -1000.0]], dtype=np.float32)
+    hu_to_unit(hu, PRESETS["abdomen"])
+    assert hu.tolist() == [[1000.0, -1000.0]]
+
+
+def test_round_trip_inside_window() -> None:
+    w = PRESETS["liver"]
+    hu = np.linspace(w.low, w.high, 101, dtype=np.float32).reshape(1, 101)
+    back = unit_to_hu(hu_to_unit(hu, w), w)
+    assert back.dtype == np.float32
+    np.testing.assert_allclose(back, hu, atol=1e-3)
+
+
+def test_unit_to_hu_clips_out_of_range() -> None:
+    w = PRESETS["network"]
+    np.testing.assert_allclose(unit_to_hu(np.array([-2.0, 2.0]), w), [-200.0, 300.0])
+
+
+def test_to_uint8_endpoints_and_rounding() -> None:
+    w = PRESETS["abdomen"]
+    out = to_uint8(np.array([-1000, -160, 40, 240, 2000]), w)
+    assert out.dtype == np.uint8
+    assert out.tolist() == [0, 0, 128, 255, 255]
+    # 1 grey level is 400/255 HU: 0.4 of a level above the bottom still rounds to 0.
+    assert to_uint8(np.array([-160 + 400 / 255 * 0.4]), w).tolist() == [0]
