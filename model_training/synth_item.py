@@ -100,6 +100,7 @@ def _fill(
     lesion_info: dict[str, Any],
     transform: dict[str, Any],
     placement: Placement,
+    donor: int | None,
 ) -> dict[int, np.ndarray]:
     """New float32 slices for every ``z`` in ``z_list``."""
     liver = scan.labels >= 1
@@ -110,9 +111,10 @@ def _fill(
         }
     kw: dict[str, Any] = {"seed": seed, "spacing_mm": scan.spacing_mm}
     z0, z1 = min(z_list), max(z_list) + 1
+    if donor is not None:
+        kw["donor"] = donor
     if filler.name == "copy_paste" and lesion_info["kind"] == "bank":
         # The target outline IS the bank lesion transformed: move its pixels the same way.
-        kw["donor"] = lesion_info["bank_index"]
         kw["donor_transform"] = transform
         oz, oy, ox = placement.offset
         kw["donor_offset_zyx"] = (oz - z0, oy, ox)
@@ -146,8 +148,13 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
     z0, z1 = placement.bbox[0], placement.bbox[3]
     areas = mask3d[z0:z1].sum(axis=(1, 2))
     z_list = list(range(z0, z1)) if volume else [z0 + int(np.argmax(areas))]
-    donor = lesion_info.get("bank_index")
-    new = _fill(filler, scan, mask3d, z_list, filler_seed, lesion_info, transform, placement)
+    donor = None
+    if filler.name == "copy_paste":
+        # The donor is the bank lesion itself, or (procedural shape) one of similar volume.
+        donor = lesion_info.get("bank_index")
+        if donor is None:
+            donor = filler.choose_donor(filler_seed, float(mask.sum() * np.prod(scan.spacing_mm)))
+    new = _fill(filler, scan, mask3d, z_list, filler_seed, lesion_info, transform, placement, donor)
     lo, hi = (0, scan.hu.shape[0]) if volume else (z_list[0], z_list[0] + 1)
     hu = scan.hu[lo:hi].copy()
     labels = scan.labels[lo:hi].copy()

@@ -103,13 +103,24 @@ class CopyPasteFiller:
             self._bank = LesionBank(donors)
         return self._bank
 
-    def choose_donor(self, seed: int | None) -> int:
-        """Index of the donor lesion drawn for ``seed``."""
-        return int(np.random.default_rng(0 if seed is None else seed).integers(len(self.bank)))
+    def choose_donor(self, seed: int | None, target_voxels_mm3: float | None = None) -> int:
+        """Index of the donor lesion drawn for ``seed``.
+
+        With the target's volume (mm³) given, the draw is among the two donors closest in
+        size: stretching a small donor over a large lesion magnifies its texture unnaturally.
+        """
+        rng = np.random.default_rng(0 if seed is None else seed)
+        if target_voxels_mm3 is None or len(self.bank) < 3:
+            return int(rng.integers(len(self.bank)))
+        gaps = [abs(np.log(les.volume_mm3 / max(target_voxels_mm3, 1e-6))) for les in self.bank]
+        nearest = np.argsort(gaps, kind="stable")[:2]
+        return int(nearest[int(rng.integers(2))])
 
     def describe(self, seed: int | None, donor: int | None = None) -> dict[str, Any]:
-        les = self.bank[self.choose_donor(seed) if donor is None else donor]
-        return {"filler": self.name, "donor_lesion_id": les.lesion_id}
+        """What is recorded in manifests: the donor (when it is known up front)."""
+        if donor is None:
+            return {"filler": self.name, "donor": "drawn by size and seed"}
+        return {"filler": self.name, "donor_lesion_id": self.bank[donor].lesion_id}
 
     def _shift(self, donor: Lesion, target_ref_hu: float) -> float:
         source = donor.liver_mean_hu
@@ -165,7 +176,16 @@ class CopyPasteFiller:
         if zs.size == 0:
             return {}
         z0, z1 = int(zs[0]), int(zs[-1]) + 1
-        les = self.bank[self.choose_donor(seed) if donor is None else donor]
+        if donor is None:
+            voxel_mm3 = float(np.prod(spacing_mm))
+            if z1 - z0 == 1:
+                # One slice: compare as if the lesion were as deep as it is wide.
+                side = np.sqrt(mask_zyx[z0].sum() * voxel_mm3 / spacing_mm[0])
+                size_mm3 = float(np.pi / 6 * side**3)
+            else:
+                size_mm3 = float(mask_zyx.sum() * voxel_mm3)
+            donor = self.choose_donor(seed, size_mm3)
+        les = self.bank[donor]
         union = mask_zyx[z0:z1].any(axis=0)
         y0, y1, x0, x1 = lesion_bbox(union)
         donor_hu, (oz, oy, ox) = self._donor_patch(

@@ -58,9 +58,9 @@ def draw_texture_params(
     rim = rng.random() < rim_probability
     return TextureParams(
         delta_hu=float(sign * rng.uniform(20.0, 60.0)),
-        texture_std_hu=float(rng.uniform(3.0, 9.0)),
+        texture_std_hu=float(rng.uniform(4.0, 11.0)),
         texture_sigma_mm=float(rng.uniform(0.8, 2.0)),
-        blob_std_hu=float(rng.uniform(3.0, 10.0)),
+        blob_std_hu=float(rng.uniform(4.0, 12.0)),
         blob_sigma_mm=float(rng.uniform(3.0, 7.0)),
         core_delta_hu=float(-rng.uniform(0.0, 25.0))
         if sign < 0
@@ -68,7 +68,7 @@ def draw_texture_params(
         # An enhancing rim is brighter than the lesion (often than the liver too).
         rim_delta_hu=float(-sign * rng.uniform(15.0, 40.0)) if rim else 0.0,
         rim_width_mm=float(rng.uniform(1.0, 3.0)),
-        edge_mm=float(rng.uniform(0.8, 2.5)),
+        edge_mm=float(rng.uniform(0.5, 1.8)),
         grain=float(rng.uniform(0.7, 1.0)),
         noise_seed=int(rng.integers(0, 2**31 - 1)),
     )

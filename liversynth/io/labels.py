@@ -43,25 +43,11 @@ def _ids(plane: np.ndarray, path: Path) -> np.ndarray:
 def _apply_mapping(raw: np.ndarray, mapping: dict[int, int] | None, path: Path) -> np.ndarray:
     """Map stored ids ``(z, y, x)`` to 0/1/2 (ids not in ``mapping`` → 0).
 
-    Works slice by slice through a lookup table, so temporaries stay one slice large
-    whatever the stored dtype.
+    Works slice by slice through a lookup table: fancy indexing converts indices to intp
+    (8 bytes a voxel), so temporaries must stay one slice large.
     """
     lut = np.zeros(_MAX_LABEL_ID + 1, dtype=np.uint8)
-    # Small unsigned ids index the table directly, whole volume at once (no temporaries).
-    direct = raw.dtype in (np.uint8, np.uint16) and raw.flags.c_contiguous
     if mapping is None:
-        seen = np.zeros(_MAX_LABEL_ID + 1, dtype=bool)
-        planes = [raw] if direct else (raw[k] for k in range(raw.shape[0]))
-        for plane in planes:
-            counts = np.bincount(_ids(plane, path).ravel())
-            seen[: counts.size] |= counts > 0
-        unknown = [int(i) for i in np.flatnonzero(seen) if i not in VALID_LABELS]
-        if unknown:
-            raise LoadError(
-                path,
-                f"label ids {unknown[:10]}{'...' if len(unknown) > 10 else ''} are not 0/1/2; "
-                "pass a mapping, e.g. mapping={5: 1} for TotalSegmentator's liver",
-            )
         lut[: len(VALID_LABELS)] = VALID_LABELS
     else:
         for src, dst in mapping.items():
@@ -69,11 +55,22 @@ def _apply_mapping(raw: np.ndarray, mapping: dict[int, int] | None, path: Path) 
                 raise ValueError(f"mapping target {dst} for id {src} must be 0, 1 or 2")
             if 0 <= int(src) <= _MAX_LABEL_ID:
                 lut[int(src)] = int(dst)
-    if direct:
-        return lut[raw]
     out = np.empty(raw.shape, dtype=np.uint8)
+    unknown: set[int] = set()
     for k in range(raw.shape[0]):
-        out[k] = lut[_ids(raw[k], path)]
+        ids = _ids(raw[k], path)
+        if mapping is None and len(unknown) < 10:
+            extra = ids[ids > max(VALID_LABELS)]
+            if extra.size:
+                unknown.update(int(i) for i in np.unique(extra)[:10])
+        out[k] = lut[ids]
+    if unknown:
+        shown = sorted(unknown)[:10]
+        raise LoadError(
+            path,
+            f"label ids {shown}{'...' if len(unknown) > 10 else ''} are not 0/1/2; "
+            "pass a mapping, e.g. mapping={5: 1} for TotalSegmentator's liver",
+        )
     return out
 
 

@@ -56,7 +56,7 @@ class ModelConfig:
     out_channels: int = 1
     ngf: int = 32
     num_downs: int = 7
-    max_mult: int = 8
+    max_mult: int = 4
     dropout: float = 0.5
     dropout_levels: int = 3
     norm: str = "batch"

@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liversynth.windowing import PRESETS, Window, hu_to_unit, to_uint8, unit_to_hu
 
@@ -62,3 +64,21 @@ def test_to_uint8_endpoints_and_rounding() -> None:
     assert out.tolist() == [0, 0, 128, 255, 255]
     # 1 grey level is 400/255 HU: 0.4 of a level above the bottom still rounds to 0.
     assert to_uint8(np.array([-160 + 400 / 255 * 0.4]), w).tolist() == [0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    center=st.floats(-1000, 1000),
+    width=st.floats(1, 4000),
+    values=st.lists(st.floats(-5000, 5000), min_size=1, max_size=20),
+)
+def test_properties_any_window(center: float, width: float, values: list[float]) -> None:
+    w = Window(center, width)
+    hu = np.array(sorted(values), dtype=np.float32)
+    u = hu_to_unit(hu, w)
+    assert np.all((u >= -1) & (u <= 1))
+    assert np.all(np.diff(u) >= 0)  # monotonic
+    g = to_uint8(hu, w)
+    assert np.all(np.diff(g.astype(int)) >= 0)
+    inside = (hu >= w.low) & (hu <= w.high)
+    np.testing.assert_allclose(unit_to_hu(u, w)[inside], hu[inside], atol=1e-3 * max(width, 1))

@@ -7,6 +7,7 @@ recorders so that nothing blocks under ``QT_QPA_PLATFORM=offscreen``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,11 @@ def make_window(qtbot: Any, tmp_path: Path, dialog_log: DialogLog,
     yield make
     for window in windows:
         window.doc.mark_clean()  # no unsaved-work question at teardown
+        window.close()
+        window.deleteLater()
+    QtWidgets.QApplication.processEvents()
+    # Collect Qt wrappers while the QApplication is alive, not at interpreter exit.
+    gc.collect()
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synth_helpers import check_item, placed_mask, same_files, synth, write_case
 
 from liversynth.export.png import read_png16
 from liversynth.io import load_volume
 from liversynth.io.cases import load_case
 from liversynth.lesions.bank import LesionBank
 from model_training.__main__ import main
-from synth_helpers import check_item, placed_mask, same_files, synth, write_case
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +143,8 @@ def test_gan_with_a_tiny_random_checkpoint(cases, tmp_path):
     import torch
 
     from liversynth.checkpoint import save_model
-    from liversynth.networks.config import ModelConfig
     from liversynth.networks import build_generator
+    from liversynth.networks.config import ModelConfig
 
     torch.manual_seed(0)
     cfg = ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2)
