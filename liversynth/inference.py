@@ -51,6 +51,13 @@ from liversynth.windowing import unit_to_hu
 #: Blending band outside the lesion (px): wide enough to hide the seam, narrow enough that
 #: almost nothing of the original slice changes.
 DEFAULT_BAND_PX = 2
+#: Flip-ensemble size used by default. Averaging the generator over the four mirror images of
+#: the crop (identity, left-right, up-down, both) lowered inside-lesion MAE from 18.8 to 18.1 HU
+#: and raised inside-lesion SSIM from 0.545 to 0.583 on the held-out lesions of 3Dircadb1.1
+#: (docs/model); the four views run as one batch, so the cost is well under 4x.
+DEFAULT_FLIPS = 4
+#: The (left-right, up-down) mirrorings of the ensemble, in order.
+_FLIPS = ((False, False), (False, True), (True, False), (True, True))
 
 
 def default_model_path() -> Path:
@@ -114,6 +121,7 @@ class Filler:
         *,
         band_px: float = DEFAULT_BAND_PX,
         model_path: Path | None = None,
+        flips: int = DEFAULT_FLIPS,
     ) -> None:
         if generator.in_channels != config.in_channels:
             raise ValueError(
@@ -122,6 +130,9 @@ class Filler:
             )
         if band_px < 0:
             raise ValueError(f"band_px must be >= 0, got {band_px}")
+        if flips not in (1, 2, 4):
+            raise ValueError(f"flips must be 1, 2 or 4 (mirror images averaged), got {flips}")
+        self.flips = flips
         # The module is used as given (not copied): a trainer can wrap the generator it is
         # training, and ``fill`` restores its train/eval mode afterwards.
         self._generator = generator
@@ -141,6 +152,7 @@ class Filler:
         device: str | torch.device = "auto",
         *,
         band_px: float = DEFAULT_BAND_PX,
+        flips: int = DEFAULT_FLIPS,
     ) -> Filler:
         """Load a model file (see :func:`liversynth.checkpoint.load_model`).
 
@@ -148,13 +160,14 @@ class Filler:
             path: a LiverSynth ``.safetensors`` model.
             device: ``auto`` (CUDA if available, else CPU), ``cpu``, ``cuda``, ``cuda:N``.
             band_px: blending band outside the mask (px).
+            flips: mirror images averaged per fill (1 = plain generator, 4 = default).
 
         Raises:
             ModelFileError: the file is missing or not a valid LiverSynth model.
             ValueError: an unusable device.
         """
         generator, config = load_model(path, device=resolve_device(device))
-        return cls(generator, config, band_px=band_px, model_path=Path(path))
+        return cls(generator, config, band_px=band_px, model_path=Path(path), flips=flips)
 
     @property
     def device(self) -> str:
@@ -215,8 +228,16 @@ class Filler:
         x = generator_input(
             crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
         )
-        y = self._run(torch.from_numpy(x).unsqueeze(0))[0, 0]
+        y = self._ensemble(torch.from_numpy(x))
         return composite(image, unit_to_hu(y, self._window), m, box, self.band_px)
+
+    def _ensemble(self, x: torch.Tensor) -> np.ndarray:
+        """Generator output for one ``(C, S, S)`` input, averaged over ``flips`` mirror images."""
+        flips = _FLIPS[: self.flips]
+        views = [_mirror(x, lr, ud) for lr, ud in flips]
+        y = torch.from_numpy(self._run(torch.stack(views)))
+        restored = [_mirror(y[i], lr, ud) for i, (lr, ud) in enumerate(flips)]
+        return torch.stack(restored).mean(0)[0].numpy()
 
     def _run(self, x: torch.Tensor) -> np.ndarray:
         """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why)."""
@@ -230,3 +251,9 @@ class Filler:
         finally:
             if was_training:
                 generator.train()
+
+
+def _mirror(t: torch.Tensor, left_right: bool, up_down: bool) -> torch.Tensor:
+    """``t`` (``(..., H, W)``) mirrored; applying it twice gives ``t`` back."""
+    dims = [d for d, on in ((-1, left_right), (-2, up_down)) if on]
+    return torch.flip(t, dims) if dims else t

@@ -60,23 +60,42 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         prog="liversynth",
         description="LiverSynth: paint or stamp a liver lesion on CT and watch a GAN fill it.",
     )
-    p.add_argument("volume", nargs="?", type=Path,
-                   help="CT volume (NIfTI, DICOM folder/zip/file, NumPy), case folder or "
-                        ".lsession; default: the built-in demo phantom")
-    p.add_argument("--labels", type=Path, help="labels for VOLUME (0 background, 1 liver, 2 tumour)")
+    p.add_argument(
+        "volume",
+        nargs="?",
+        type=Path,
+        help="CT volume (NIfTI, DICOM folder/zip/file, NumPy), case folder or "
+        ".lsession; default: the built-in demo phantom",
+    )
+    p.add_argument(
+        "--labels", type=Path, help="labels for VOLUME (0 background, 1 liver, 2 tumour)"
+    )
     p.add_argument("--model", type=Path, help="generator checkpoint (*.safetensors)")
-    p.add_argument("--print-startup-time", action="store_true",
-                   help="print the seconds from process start to the first paint of the case")
+    p.add_argument(
+        "--print-startup-time",
+        action="store_true",
+        help="print the seconds from process start to the first paint of the case",
+    )
     p.add_argument("--quit-after-startup", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--screenshot", type=Path, metavar="PNG",
-                   help="demo: whiten the real tumour, wait for the fill, save the window, quit")
-    p.add_argument("--no-recovery", action="store_true",
-                   help="do not offer to recover autosaved work")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="demo: whiten the real tumour, wait for the fill, save the window, quit",
+    )
+    p.add_argument(
+        "--no-recovery", action="store_true", help="do not offer to recover autosaved work"
+    )
     ns = p.parse_args(argv)
-    return LaunchConfig(volume=ns.volume, labels=ns.labels, model=ns.model,
-                        print_startup_time=ns.print_startup_time,
-                        quit_after_startup=ns.quit_after_startup, screenshot=ns.screenshot,
-                        no_recovery=ns.no_recovery or ns.screenshot is not None)
+    return LaunchConfig(
+        volume=ns.volume,
+        labels=ns.labels,
+        model=ns.model,
+        print_startup_time=ns.print_startup_time,
+        quit_after_startup=ns.quit_after_startup,
+        screenshot=ns.screenshot,
+        no_recovery=ns.no_recovery or ns.screenshot is not None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,14 @@ from PySide6 import QtGui, QtWidgets
 Key = QtGui.QKeySequence
 
 
-def _action(parent: QtWidgets.QWidget, text: str, shortcuts: list[str] | str | None = None,
-            tip: str = "", *, checkable: bool = False) -> QtGui.QAction:
+def _action(
+    parent: QtWidgets.QWidget,
+    text: str,
+    shortcuts: list[str] | str | None = None,
+    tip: str = "",
+    *,
+    checkable: bool = False,
+) -> QtGui.QAction:
     action = QtGui.QAction(text, parent)
     keys = [shortcuts] if isinstance(shortcuts, str) else list(shortcuts or [])
     if keys:
@@ -65,6 +71,7 @@ class AppActions:
     toggle_tumour: QtGui.QAction
     toggle_lesion: QtGui.QAction
     reset_zoom: QtGui.QAction
+    show_synthetic: QtGui.QAction
     fill_now: QtGui.QAction
     choose_model: QtGui.QAction
     help: QtGui.QAction
@@ -77,20 +84,29 @@ def build_actions(window: QtWidgets.QMainWindow) -> AppActions:
     """Create every action, owned by ``window`` (their shortcuts are window-wide)."""
     w = window
     a = AppActions(
-        open_volume=_action(w, "&Open volume…", "Ctrl+O",
-                            "Open a CT volume (NIfTI, DICOM zip/file, NumPy) or a case folder"),
-        open_dicom_folder=_action(w, "Open &DICOM folder…", "Ctrl+Shift+O",
-                                  "Open a folder holding one DICOM series"),
-        open_labels=_action(w, "Open &labels…", "Ctrl+L",
-                            "Load liver/tumour labels for the open volume"),
+        open_volume=_action(
+            w,
+            "&Open volume…",
+            "Ctrl+O",
+            "Open a CT volume (NIfTI, DICOM zip/file, NumPy) or a case folder",
+        ),
+        open_dicom_folder=_action(
+            w, "Open &DICOM folder…", "Ctrl+Shift+O", "Open a folder holding one DICOM series"
+        ),
+        open_labels=_action(
+            w, "Open &labels…", "Ctrl+L", "Load liver/tumour labels for the open volume"
+        ),
         open_demo=_action(w, "Open demo &phantom", None, "The built-in synthetic abdomen"),
-        open_session=_action(w, "Open &session…", "Ctrl+Alt+O",
-                             "Reopen saved authoring work"),
+        open_session=_action(w, "Open &session…", "Ctrl+Alt+O", "Reopen saved authoring work"),
         save_session=_action(w, "&Save session", "Ctrl+S", "Save the authoring work"),
         save_session_as=_action(w, "Save session &as…", "Ctrl+Shift+S"),
         export_nifti=_action(w, "Export synthetic volume + labels (NIfTI)…", "Ctrl+E"),
-        export_png=_action(w, "Export current slices (PNG)…", None,
-                           "Synthetic, original and mask of the shown slice as 16-bit PNG"),
+        export_png=_action(
+            w,
+            "Export current slices (PNG)…",
+            None,
+            "Synthetic, original and mask of the shown slice as 16-bit PNG",
+        ),
         export_mask=_action(w, "Export lesion mask only (NIfTI)…"),
         export_dicom=_action(w, "Export synthetic series (DICOM, de-identified)…"),
         quit=_action(w, "&Quit", "Ctrl+Q"),
@@ -98,29 +114,42 @@ def build_actions(window: QtWidgets.QMainWindow) -> AppActions:
         redo=_action(w, "&Redo", ["Ctrl+Y", "Ctrl+Shift+Z"], "Redo"),
         fill_holes=_action(w, "Fill &holes", "H", "Close holes inside the painted lesion"),
         clear_mask=_action(w, "&Clear slice mask", "Shift+Del", "Erase the lesion on this slice"),
-        whiten_tumour=_action(w, "&Whiten real tumour", "W",
-                              "Use the slice's real tumour as the mask (the paper's test)"),
+        whiten_tumour=_action(
+            w,
+            "&Whiten real tumour",
+            "W",
+            "Use the slice's real tumour as the mask (the paper's test)",
+        ),
         tool_pan=_action(w, "&Pan", "P", "Left-drag pans the image", checkable=True),
         tool_brush=_action(w, "&Brush", "B", "Left-drag paints the lesion", checkable=True),
         tool_eraser=_action(w, "&Eraser", "E", "Left-drag erases the lesion", checkable=True),
-        new_stamp=_action(w, "Place &stamp", "S",
-                          "Float the chosen lesion shape over the slice"),
-        commit_stamp=_action(w, "Commit stamp", ["Return", "Enter"],
-                             "Add the stamp to the lesion mask"),
+        new_stamp=_action(w, "Place &stamp", "S", "Float the chosen lesion shape over the slice"),
+        commit_stamp=_action(
+            w, "Commit stamp", ["Return", "Enter"], "Add the stamp to the lesion mask"
+        ),
         cancel_stamp=_action(w, "Cancel stamp", "Esc", "Remove the floating stamp"),
         brush_smaller=_action(w, "Smaller brush", "[", "Brush radius − 1 px (or Shift+wheel)"),
         brush_bigger=_action(w, "Bigger brush", "]", "Brush radius + 1 px (or Shift+wheel)"),
-        preset_abdomen=_action(w, "Abdomen W400/L40", "1", checkable=True),
-        preset_liver=_action(w, "Liver W150/L30", "2", checkable=True),
-        preset_bone=_action(w, "Bone W1800/L400", "3", checkable=True),
+        preset_abdomen=_action(w, "Abdomen", "1", "Abdomen window W400 / L40", checkable=True),
+        preset_liver=_action(w, "Liver", "2", "Liver window W150 / L30", checkable=True),
+        preset_bone=_action(w, "Bone", "3", "Bone window W1800 / L400", checkable=True),
         toggle_liver=_action(w, "Show &liver", "L", "Liver overlay on/off", checkable=True),
         toggle_tumour=_action(w, "Show &tumour", "T", "Tumour overlay on/off", checkable=True),
-        toggle_lesion=_action(w, "Show lesion &mask", "M", "Lesion mask overlay on/off",
-                              checkable=True),
+        toggle_lesion=_action(
+            w, "Show lesion &mask", "M", "Lesion mask overlay on/off", checkable=True
+        ),
         reset_zoom=_action(w, "&Fit image", "F", "Fit the whole slice in the view"),
+        show_synthetic=_action(
+            w,
+            "Show &synthetic in the main view",
+            "V",
+            "Show the filled (synthetic) slice instead of the original",
+            checkable=True,
+        ),
         fill_now=_action(w, "Fill &now", "Ctrl+Return", "Run the filler on the mask now"),
-        choose_model=_action(w, "Load &model file…", None,
-                             "Use another generator checkpoint (*.safetensors)"),
+        choose_model=_action(
+            w, "Load &model file…", None, "Use another generator checkpoint (*.safetensors)"
+        ),
         help=_action(w, "&How to…", "F1", "Show the how-to panel"),
     )
     for toggle in (a.toggle_liver, a.toggle_tumour, a.toggle_lesion):
@@ -136,8 +165,7 @@ def build_actions(window: QtWidgets.QMainWindow) -> AppActions:
     return a
 
 
-def build_menus(menubar: QtWidgets.QMenuBar, a: AppActions,
-                recent_menu: QtWidgets.QMenu) -> None:
+def build_menus(menubar: QtWidgets.QMenuBar, a: AppActions, recent_menu: QtWidgets.QMenu) -> None:
     """Fill the menu bar: File, Edit, Lesion, View, Fill, Help."""
     file_menu = menubar.addMenu("&File")
     for act in (a.open_volume, a.open_dicom_folder, a.open_labels, a.open_demo):
@@ -154,8 +182,19 @@ def build_menus(menubar: QtWidgets.QMenuBar, a: AppActions,
     file_menu.addAction(a.quit)
 
     edit = menubar.addMenu("&Edit")
-    for act in (a.undo, a.redo, None, a.tool_pan, a.tool_brush, a.tool_eraser, a.brush_smaller,
-                a.brush_bigger, None, a.fill_holes, a.clear_mask):
+    for act in (
+        a.undo,
+        a.redo,
+        None,
+        a.tool_pan,
+        a.tool_brush,
+        a.tool_eraser,
+        a.brush_smaller,
+        a.brush_bigger,
+        None,
+        a.fill_holes,
+        a.clear_mask,
+    ):
         edit.addSeparator() if act is None else edit.addAction(act)
 
     lesion = menubar.addMenu("&Lesion")
@@ -163,8 +202,18 @@ def build_menus(menubar: QtWidgets.QMenuBar, a: AppActions,
         lesion.addSeparator() if act is None else lesion.addAction(act)
 
     view = menubar.addMenu("&View")
-    for act in (a.preset_abdomen, a.preset_liver, a.preset_bone, None, a.toggle_liver,
-                a.toggle_tumour, a.toggle_lesion, None, a.reset_zoom):
+    for act in (
+        a.preset_abdomen,
+        a.preset_liver,
+        a.preset_bone,
+        None,
+        a.toggle_liver,
+        a.toggle_tumour,
+        a.toggle_lesion,
+        a.show_synthetic,
+        None,
+        a.reset_zoom,
+    ):
         view.addSeparator() if act is None else view.addAction(act)
 
     fill = menubar.addMenu("F&ill")

@@ -5,6 +5,8 @@ Called once by :mod:`liversynth_gui.__main__` and by the test fixtures, before a
 
 from __future__ import annotations
 
+import sys
+
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
@@ -33,6 +35,24 @@ QLabel#metricValue {{ font-family: monospace; font-size: 11pt; }}
 QLabel#viewTitle {{ color: #cfd8e3; font-weight: bold; }}
 QStatusBar {{ font-family: monospace; }}
 """
+
+
+#: PySide6 releases known to break the app (6.12.0: ``Signal.emit`` drops a reference to
+#: ``True``; on Python < 3.12 the interpreter aborts after a few thousand emits).
+BROKEN_PYSIDE6 = frozenset({"6.12.0"})
+
+
+def binding_warning() -> str | None:
+    """A message when the installed PySide6 is a release known to crash the app, else None."""
+    import PySide6
+
+    version = str(getattr(PySide6, "__version__", ""))
+    if version in BROKEN_PYSIDE6 and sys.version_info < (3, 12):
+        return (
+            f"PySide6 {version} has a reference-count bug that crashes LiverSynth after a "
+            "while; install another release, e.g. pip install 'PySide6-Essentials==6.11.3'"
+        )
+    return None
 
 
 def configure_pyqtgraph() -> None:
@@ -76,6 +96,9 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     Args:
         argv: command-line arguments for Qt (defaults to ``[APPLICATION]``).
     """
+    warning = binding_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     configure_pyqtgraph()
     app = QtWidgets.QApplication.instance()
     if app is None:

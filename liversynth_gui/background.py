@@ -55,8 +55,12 @@ class BackgroundRunner(QtCore.QObject):
             self._pool.start(lambda: self._work(work, on_done, relay.done.emit, relay.error.emit))
 
     @staticmethod
-    def _work(work: Callable[[], object], on_done: Callable[[object], None],
-              done: Callable[[object, object], None], error: Callable[[str], None]) -> None:
+    def _work(
+        work: Callable[[], object],
+        on_done: Callable[[object], None],
+        done: Callable[[object, object], None],
+        error: Callable[[str], None],
+    ) -> None:
         try:
             result = work()
         except LiverSynthError as err:

@@ -76,8 +76,9 @@ def choose_folder(parent: QtWidgets.QWidget | None, title: str) -> str | None:
     return path or None
 
 
-def choose_save_file(parent: QtWidgets.QWidget | None, title: str, filters: str,
-                     suggested: str = "") -> str | None:
+def choose_save_file(
+    parent: QtWidgets.QWidget | None, title: str, filters: str, suggested: str = ""
+) -> str | None:
     """A file name to write, or ``None`` when cancelled."""
     path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return path or None

@@ -28,8 +28,14 @@ class EditCommands(QtCore.QObject):
     status = QtCore.Signal(str)
     reset_side = QtCore.Signal()
 
-    def __init__(self, actions: AppActions, view: SliceView, side: SideBySideView,
-                 fill: FillController, parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        actions: AppActions,
+        view: SliceView,
+        side: SideBySideView,
+        fill: FillController,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.a, self.view, self.side = actions, view, side
         self.doc: Document | None = None
@@ -89,8 +95,11 @@ class EditCommands(QtCore.QObject):
         self.reset_side.emit()
 
     def _tool_changed(self, tool: Tool) -> None:
-        action = {Tool.PAN: self.a.tool_pan, Tool.BRUSH: self.a.tool_brush,
-                  Tool.ERASER: self.a.tool_eraser}.get(tool)
+        action = {
+            Tool.PAN: self.a.tool_pan,
+            Tool.BRUSH: self.a.tool_brush,
+            Tool.ERASER: self.a.tool_eraser,
+        }.get(tool)
         if action is not None:
             action.setChecked(True)
 

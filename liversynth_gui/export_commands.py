@@ -42,15 +42,19 @@ class ExportCommands(QtCore.QObject):
         actions.export_mask.triggered.connect(self.ask_export_mask)
         actions.export_dicom.triggered.connect(self.ask_export_dicom)
         runner.failed.connect(
-            lambda msg: dialogs.show_error(self.parent_widget, "Export failed", msg))
+            lambda msg: dialogs.show_error(self.parent_widget, "Export failed", msg)
+        )
 
     def _snapshot(self) -> ExportSnapshot | None:
         doc = self.host.doc
         if not doc.has_case:
             return None
         if not doc.painted_slices():
-            dialogs.show_info(self.parent_widget, "Nothing to export",
-                              "There is no lesion yet: paint, stamp or whiten one first.")
+            dialogs.show_info(
+                self.parent_widget,
+                "Nothing to export",
+                "There is no lesion yet: paint, stamp or whiten one first.",
+            )
             return None
         return ExportSnapshot.of(doc)
 
@@ -59,8 +63,9 @@ class ExportCommands(QtCore.QObject):
 
         def done(paths: object) -> None:
             assert isinstance(paths, list)
-            self.host.show_status(f"Exported {what}: {', '.join(Path(p).name for p in paths)}",
-                                  10000)
+            self.host.show_status(
+                f"Exported {what}: {', '.join(Path(p).name for p in paths)}", 10000
+            )
             self.exported.emit(paths)
 
         self.runner.run(work, done)
@@ -69,14 +74,20 @@ class ExportCommands(QtCore.QObject):
         snap = self._snapshot()
         if snap is None:
             return
-        path = dialogs.choose_save_file(self.parent_widget, "Export synthetic volume + labels",
-                                        NIFTI_FILTER, f"{snap.name}_synthetic.nii.gz")
+        path = dialogs.choose_save_file(
+            self.parent_widget,
+            "Export synthetic volume + labels",
+            NIFTI_FILTER,
+            f"{snap.name}_synthetic.nii.gz",
+        )
         if path:
             self.export_nifti(snap, Path(path))
 
     def export_nifti(self, snap: ExportSnapshot, path: Path) -> None:
-        self._run("NIfTI", lambda: export_nifti(
-            snap, build_filler(snap.filler_name, snap.model_path), path))
+        self._run(
+            "NIfTI",
+            lambda: export_nifti(snap, build_filler(snap.filler_name, snap.model_path), path),
+        )
 
     def ask_export_png(self) -> None:
         snap = self._snapshot()
@@ -87,15 +98,20 @@ class ExportCommands(QtCore.QObject):
             self.export_png(snap, Path(folder))
 
     def export_png(self, snap: ExportSnapshot, folder: Path) -> None:
-        self._run("PNG", lambda: export_png(
-            snap, build_filler(snap.filler_name, snap.model_path), folder))
+        self._run(
+            "PNG", lambda: export_png(snap, build_filler(snap.filler_name, snap.model_path), folder)
+        )
 
     def ask_export_mask(self) -> None:
         snap = self._snapshot()
         if snap is None:
             return
-        path = dialogs.choose_save_file(self.parent_widget, "Export the lesion mask",
-                                        NIFTI_FILTER, f"{snap.name}_lesion_mask.nii.gz")
+        path = dialogs.choose_save_file(
+            self.parent_widget,
+            "Export the lesion mask",
+            NIFTI_FILTER,
+            f"{snap.name}_lesion_mask.nii.gz",
+        )
         if path:
             self.export_mask(snap, Path(path))
 
@@ -111,5 +127,7 @@ class ExportCommands(QtCore.QObject):
             self.export_dicom(snap, Path(folder))
 
     def export_dicom(self, snap: ExportSnapshot, folder: Path) -> None:
-        self._run("DICOM", lambda: export_dicom(
-            snap, build_filler(snap.filler_name, snap.model_path), folder))
+        self._run(
+            "DICOM",
+            lambda: export_dicom(snap, build_filler(snap.filler_name, snap.model_path), folder),
+        )

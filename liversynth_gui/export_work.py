@@ -102,9 +102,7 @@ def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndar
         with every painted slice filled; ``labels`` uint8 0/1/2 with each lesion mask as 2.
     """
     hu = snap.hu.copy()
-    labels = (
-        np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
-    )
+    labels = np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
     for z, mask in sorted(snap.masks.items()):
         filled = fill_slice(snap, filler, z)
         if np.issubdtype(hu.dtype, np.integer):
@@ -123,7 +121,12 @@ def export_nifti(snap: ExportSnapshot, filler: SliceFiller, image_path: Path) ->
     image_path = Path(image_path)
     labels_path = _with_stem_suffix(image_path, "_labels")
     written = save_nifti_with_labels(
-        hu, labels, snap.spacing_mm, image_path, labels_path, snap.provenance(),
+        hu,
+        labels,
+        snap.spacing_mm,
+        image_path,
+        labels_path,
+        snap.provenance(),
         affine_ras=_affine(snap),
     )
     return list(written)
@@ -159,8 +162,12 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
         save_png(original, folder / f"{stem}_original.png"),
         save_mask_png(mask, folder / f"{stem}_mask.png"),
     ]
-    written.append(write_sidecar(written[0], snap.provenance(
-        slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40")))
+    written.append(
+        write_sidecar(
+            written[0],
+            snap.provenance(slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40"),
+        )
+    )
     return written
 
 
@@ -173,8 +180,9 @@ def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> lis
     from liversynth.export.dicom import export_dicom_series
 
     hu, _labels = synthetic_volume(snap, filler)
-    return list(export_dicom_series(hu, snap.spacing_mm, Path(folder),
-                                    provenance=snap.provenance()))
+    return list(
+        export_dicom_series(hu, snap.spacing_mm, Path(folder), provenance=snap.provenance())
+    )
 
 
 def _affine(snap: ExportSnapshot) -> np.ndarray | None:

@@ -7,6 +7,7 @@ shown in a dialog and the app keeps its current case.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Protocol
@@ -52,8 +53,12 @@ def session_case(path: str | Path, cache_dir: Path | None) -> Document:
     source = CaseSource.from_json(meta.get("source") or {})
     case: Case | None = None
     if source.phantom_seed is not None and source.phantom_shape and source.phantom_spacing_mm:
-        case = demo_case(source.phantom_seed, source.phantom_shape, source.phantom_spacing_mm,
-                         cache_dir=cache_dir).case
+        case = demo_case(
+            source.phantom_seed,
+            source.phantom_shape,
+            source.phantom_spacing_mm,
+            cache_dir=cache_dir,
+        ).case
     return load_session(path, case=case)
 
 
@@ -68,9 +73,16 @@ class FileCommands(QtCore.QObject):
         cache_dir: demo phantom cache (``None``: no cache).
     """
 
-    def __init__(self, host: DocumentHost, actions: AppActions, runner: BackgroundRunner, *,
-                 autosave_dir: Path | None = None, cache_dir: Path | None = None,
-                 settings: QtCore.QSettings | None = None) -> None:
+    def __init__(
+        self,
+        host: DocumentHost,
+        actions: AppActions,
+        runner: BackgroundRunner,
+        *,
+        autosave_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        settings: QtCore.QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.host = host
         self.runner = runner
@@ -106,8 +118,9 @@ class FileCommands(QtCore.QObject):
 
     # -- opening -------------------------------------------------------------------------------
     def ask_open_volume(self) -> None:
-        path = dialogs.choose_open_file(self.parent_widget, "Open a CT volume or case",
-                                        dialogs.VOLUME_FILTER)
+        path = dialogs.choose_open_file(
+            self.parent_widget, "Open a CT volume or case", dialogs.VOLUME_FILTER
+        )
         if path:
             self.open_path(path)
 
@@ -119,14 +132,16 @@ class FileCommands(QtCore.QObject):
     def ask_open_labels(self) -> None:
         if not self.host.doc.has_case:
             return
-        path = dialogs.choose_open_file(self.parent_widget, "Open labels for this volume",
-                                        dialogs.LABELS_FILTER)
+        path = dialogs.choose_open_file(
+            self.parent_widget, "Open labels for this volume", dialogs.LABELS_FILTER
+        )
         if path:
             self.open_labels(path)
 
     def ask_open_session(self) -> None:
-        path = dialogs.choose_open_file(self.parent_widget, "Open a session",
-                                        dialogs.SESSION_FILTER)
+        path = dialogs.choose_open_file(
+            self.parent_widget, "Open a session", dialogs.SESSION_FILTER
+        )
         if path:
             self.open_session(path)
 
@@ -164,8 +179,9 @@ class FileCommands(QtCore.QObject):
             return
         kwargs = {} if shape is None else {"shape": shape}
         self.host.show_status("Preparing the demo phantom…", 0)
-        self.runner.run(lambda: demo_case(seed, cache_dir=self.cache_dir, **kwargs),
-                        self._case_loaded)
+        self.runner.run(
+            lambda: demo_case(seed, cache_dir=self.cache_dir, **kwargs), self._case_loaded
+        )
 
     def open_labels(self, path: str) -> None:
         """Put labels from ``path`` on the open volume (same grid required)."""
@@ -179,8 +195,12 @@ class FileCommands(QtCore.QObject):
 
             labels = load_labels(path, like=volume)
             case = Case(doc.case.name if doc.case else "case", volume, labels)
-            return LoadedCase(case, CaseSource(volume_path=source.volume_path,
-                                               labels_path=str(path)), Path(path).name)
+            return LoadedCase(
+                case,
+                # Keep where the image came from (file or phantom); only the labels change.
+                dataclasses.replace(source, labels_path=str(path)),
+                Path(path).name,
+            )
 
         self.runner.run(work, self._case_loaded)
 
@@ -228,8 +248,9 @@ class FileCommands(QtCore.QObject):
             return False
         assert doc.case is not None
         suggested = f"{doc.case.name}{SESSION_SUFFIX}"
-        path = dialogs.choose_save_file(self.parent_widget, "Save session",
-                                        dialogs.SESSION_FILTER, suggested)
+        path = dialogs.choose_save_file(
+            self.parent_widget, "Save session", dialogs.SESSION_FILTER, suggested
+        )
         if not path:
             return False
         if not path.endswith(SESSION_SUFFIX):

@@ -50,8 +50,12 @@ class FillController(QtCore.QObject):
     fillersListed = QtCore.Signal(list)
     note = QtCore.Signal(str)
 
-    def __init__(self, worker: FillWorker, debounce_ms: int = DEBOUNCE_MS,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        worker: FillWorker,
+        debounce_ms: int = DEBOUNCE_MS,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.worker = worker
         self.doc: Document | None = None
@@ -136,8 +140,10 @@ class FillController(QtCore.QObject):
         self._loading = None
         if self._startup and name != FALLBACK_FILLER:
             # Never leave a fresh start without a filler: fall back and say why.
-            self.note.emit(f"No usable GAN model: using '{FALLBACK_FILLER}' instead. "
-                           "Load one with “Load model…”.")
+            self.note.emit(
+                f"No usable GAN model: using '{FALLBACK_FILLER}' instead. "
+                "Load one with “Load model…”."
+            )
             self.choose_filler(FALLBACK_FILLER)
             self.status.emit(f"GAN model not loaded ({message})")
             return

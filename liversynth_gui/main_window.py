@@ -81,8 +81,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.slice_nav = SliceNavigator()
         self.help = HelpPanel()
         self.edit = EditCommands(a, self.view, self.side, self.fill, self)
-        self.files = FileCommands(self, a, self.loader, autosave_dir=opts.autosave_dir,
-                                  cache_dir=opts.cache_dir, settings=opts.settings)
+        self.files = FileCommands(
+            self,
+            a,
+            self.loader,
+            autosave_dir=opts.autosave_dir,
+            cache_dir=opts.cache_dir,
+            settings=opts.settings,
+        )
         self.exports = ExportCommands(self, a, self.exporter)
         build_menus(self.menuBar(), a, self.files.recent.menu)
         self._layout()
@@ -103,9 +109,13 @@ class MainWindow(QtWidgets.QMainWindow):
         tools = QtWidgets.QWidget()
         col = QtWidgets.QVBoxLayout(tools)
         col.setContentsMargins(6, 6, 6, 6)
-        for title, panel in (("Paint", self.tools), ("Lesion stamp", self.stamp),
-                             ("Window / level", self.window_level), ("Overlays", self.overlays),
-                             ("Filler", self.filler)):
+        for title, panel in (
+            ("Paint", self.tools),
+            ("Lesion stamp", self.stamp),
+            ("Window / level", self.window_level),
+            ("Overlays", self.overlays),
+            ("Filler", self.filler),
+        ):
             wrap = QtWidgets.QVBoxLayout()
             wrap.setContentsMargins(2, 2, 2, 2)
             wrap.addWidget(panel)
@@ -116,7 +126,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tools_dock = self._dock("Tools", scroll, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tools_dock.setMinimumWidth(380)
+        self.tools_dock.setMinimumWidth(360)
 
         compare = QtWidgets.QWidget()
         right = QtWidgets.QVBoxLayout(compare)
@@ -125,22 +135,34 @@ class MainWindow(QtWidgets.QMainWindow):
         metrics_box = QtWidgets.QVBoxLayout()
         metrics_box.addWidget(self.metrics)
         right.addWidget(group("Metrics (synthetic vs ground truth)", metrics_box))
-        self.compare_dock = self._dock("Compare: whitened input · synthetic · truth · "
-                                       "difference", compare,
-                                       QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.compare_dock.setMinimumWidth(560)
-        self.help_dock = self._dock("How to (F1)", self.help,
-                                    QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.help_dock.hide()
+        self.compare_dock = self._dock(
+            "Compare: whitened input · synthetic · truth · difference",
+            compare,
+            QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.compare_dock.setMinimumWidth(460)
+        self.help_dock = self._dock(
+            "How to (F1)", self.help, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        # The authoring view gets the most room; the how-to sits under the comparison (F1).
+        self.resizeDocks(
+            [self.tools_dock, self.compare_dock], [370, 520], QtCore.Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.compare_dock, self.help_dock], [700, 240], QtCore.Qt.Orientation.Vertical
+        )
 
-    def _dock(self, title: str, widget: QtWidgets.QWidget,
-              area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
+    def _dock(
+        self, title: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea
+    ) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(title.split(":")[0])
         dock.setWidget(widget)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -153,6 +175,7 @@ class MainWindow(QtWidgets.QMainWindow):
             source.status.connect(lambda text: self.status.show(text))
         self.fill.error.connect(self._show_error)
         self.edit.reset_side.connect(self.binding.follow_lesion)
+        a.show_synthetic.toggled.connect(self.binding.set_show_synthetic)
         self.worker.busy_changed.connect(lambda b: self.status.set_busy(b, "filling…"))
         self.loader.busy_changed.connect(lambda b: self.status.set_busy(b, "loading…"))
         self.exporter.busy_changed.connect(lambda b: self.status.set_busy(b, "exporting…"))
@@ -169,8 +192,17 @@ class MainWindow(QtWidgets.QMainWindow):
         if old is not doc:
             old.events.dirty_changed.disconnect(self.setWindowModified)
         self.doc = doc
-        for bindable in (self.binding, self.fill, self.tools, self.stamp, self.window_level,
-                         self.filler, self.metrics, self.slice_nav, self.edit):
+        for bindable in (
+            self.binding,
+            self.fill,
+            self.tools,
+            self.stamp,
+            self.window_level,
+            self.filler,
+            self.metrics,
+            self.slice_nav,
+            self.edit,
+        ):
             bindable.bind(doc)
         self.files.autosaver.doc = doc
         doc.events.dirty_changed.connect(self.setWindowModified)

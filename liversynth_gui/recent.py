@@ -20,8 +20,12 @@ class RecentFiles(QtCore.QObject):
         settings: where to persist (default ``QSettings()`` of the application).
     """
 
-    def __init__(self, open_path: Callable[[str], None], settings: QtCore.QSettings | None = None,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        open_path: Callable[[str], None],
+        settings: QtCore.QSettings | None = None,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings or QtCore.QSettings()
         self.open_path = open_path

@@ -17,8 +17,9 @@ class StatusLine(QtCore.QObject):
         self.hover = QtWidgets.QLabel("Move the mouse over the image for HU and position")
         self.hover.setMinimumWidth(520)
         self.message = QtWidgets.QLabel("")
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
-                                  | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.message.setAlignment(
+            QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        )
         self.busy = QtWidgets.QLabel("")
         self.busy.setMinimumWidth(90)
         bar.addWidget(self.hover, 1)

@@ -144,11 +144,20 @@ def _affine(
     centre_out = np.array([(crop_px - 1) / 2.0, (crop_px - 1) / 2.0])
     offset = np.array([cy, cx]) - matrix @ centre_out
     crop = ndimage.affine_transform(
-        hu.astype(np.float32), matrix, offset, output_shape=(crop_px, crop_px), order=1,
+        hu.astype(np.float32),
+        matrix,
+        offset,
+        output_shape=(crop_px, crop_px),
+        order=1,
         mode="nearest",
     )
     crop_mask = ndimage.affine_transform(
-        mask.astype(np.uint8), matrix, offset, output_shape=(crop_px, crop_px), order=0,
-        mode="constant", cval=0,
+        mask.astype(np.uint8),
+        matrix,
+        offset,
+        output_shape=(crop_px, crop_px),
+        order=0,
+        mode="constant",
+        cval=0,
     )
     return crop, crop_mask.astype(bool)

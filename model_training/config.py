@@ -33,6 +33,7 @@ RESUMABLE_OVERRIDES = (
     "amp",
     "amp_dtype",
     "channels_last",
+    "keep_model",
 )
 
 
@@ -64,6 +65,8 @@ class TrainConfig:
         num_workers: DataLoader worker processes.
         phantom: add this many phantom cases (``liversynth.phantom``) to the training data.
         augment: use the augmentation of :mod:`model_training.augment`.
+        keep_model: ``best`` (lowest validation lesion MAE) or ``last`` weights as
+            ``model.safetensors``; ``model-last.safetensors`` always holds the last.
         progress: show tqdm bars.
     """
 
@@ -92,6 +95,7 @@ class TrainConfig:
     num_workers: int = 0
     phantom: int = 0
     augment: bool = True
+    keep_model: str = "best"
     progress: bool = True
 
     def __post_init__(self) -> None:
@@ -118,6 +122,8 @@ class TrainConfig:
             raise ValueError(f"lesion_l1_weight must be >= 1, got {self.lesion_l1_weight}")
         if self.amp_dtype not in ("auto", "bf16", "fp16"):
             raise ValueError(f"amp_dtype must be auto, bf16 or fp16, got {self.amp_dtype!r}")
+        if self.keep_model not in ("best", "last"):
+            raise ValueError(f"keep_model must be best or last, got {self.keep_model!r}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         self.model_config()  # raises ValueError for bad model overrides
@@ -168,7 +174,9 @@ class TrainConfig:
         if bad:
             raise ValueError(
                 "cannot change these settings when resuming (start a new run folder instead): "
-                + ", ".join(f"{k} (stored {getattr(self, k)!r}, given {overrides[k]!r})" for k in bad)
+                + ", ".join(
+                    f"{k} (stored {getattr(self, k)!r}, given {overrides[k]!r})" for k in bad
+                )
             )
         return dataclasses.replace(self, **overrides)
 
@@ -205,10 +213,20 @@ def add_parser(subparsers: Any) -> None:
     d = TrainConfig(data=None, out="", phantom=1)  # the defaults, for the help text
     p.add_argument("--data", metavar="DATASET_DIR", help="prepared dataset ('prepare')")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
-    p.add_argument("--config", dest="model", default=None, metavar="crop|paper|JSON",
-                   help=f"model preset or model-config JSON (default {d.model})")
-    p.add_argument("--model-set", action="extend", nargs="+", metavar="KEY=VALUE",
-                   help="override a ModelConfig field, e.g. ngf=16 crop_px=256 mask_channel=false")
+    p.add_argument(
+        "--config",
+        dest="model",
+        default=None,
+        metavar="crop|paper|JSON",
+        help=f"model preset or model-config JSON (default {d.model})",
+    )
+    p.add_argument(
+        "--model-set",
+        action="extend",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="override a ModelConfig field, e.g. ngf=16 crop_px=256 mask_channel=false",
+    )
     for name, typ, help_text in (
         ("epochs", int, "passes over the training slices"),
         ("iters_per_epoch", int, "steps per epoch (0: one per training slice)"),
@@ -228,21 +246,56 @@ def add_parser(subparsers: Any) -> None:
         ("phantom", int, "add N phantom cases to the training data"),
     ):
         flag = "--" + name.replace("_", "-")
-        p.add_argument(flag, dest=name, type=typ, default=None,
-                       help=f"{help_text} (default {getattr(d, name)})")
+        p.add_argument(
+            flag,
+            dest=name,
+            type=typ,
+            default=None,
+            help=f"{help_text} (default {getattr(d, name)})",
+        )
     p.add_argument("--device", default=None, metavar="auto|cpu|cuda", help="default auto")
-    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                   help="mixed precision (default: on for CUDA; bf16, or fp16 + GradScaler)")
-    p.add_argument("--amp-dtype", default=None, choices=("auto", "bf16", "fp16"),
-                   help="autocast type (default auto: bf16 where supported, else fp16)")
-    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                   help="channels-last memory format (CUDA speed)")
-    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="augmentation (default on)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from RUN_DIR/state.safetensors (starts afresh if absent)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                   help="no progress bars")
+    p.add_argument(
+        "--amp",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="mixed precision (default: on for CUDA; bf16, or fp16 + GradScaler)",
+    )
+    p.add_argument(
+        "--amp-dtype",
+        default=None,
+        choices=("auto", "bf16", "fp16"),
+        help="autocast type (default auto: bf16 where supported, else fp16)",
+    )
+    p.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="channels-last memory format (CUDA speed)",
+    )
+    p.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="augmentation (default on)",
+    )
+    p.add_argument(
+        "--keep-model",
+        default=None,
+        choices=("best", "last"),
+        help="model.safetensors = lowest validation lesion MAE (best, default) or last weights",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from RUN_DIR/state.safetensors (starts afresh if absent)",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bars",
+    )
 
 
 def given_settings(args: Any) -> dict[str, Any]:

@@ -79,7 +79,9 @@ class CsvLog:
         if resume_step is not None and path.exists():
             with open(path, newline="", encoding="utf-8") as fh:
                 rows = list(csv.reader(fh))
-            kept = [r for r in rows[1:] if r and _int(r[0]) is not None and _int(r[0]) <= resume_step]
+            kept = [
+                r for r in rows[1:] if r and _int(r[0]) is not None and _int(r[0]) <= resume_step
+            ]
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(columns)
@@ -88,8 +90,9 @@ class CsvLog:
         self._writer = csv.writer(self._fh)
 
     def write(self, row: dict[str, float]) -> None:
-        """Append one row (missing columns are left empty)."""
+        """Append one row (missing columns are left empty) and flush it (live curves)."""
         self._writer.writerow([_fmt(row.get(c, "")) for c in self.columns])
+        self._fh.flush()
 
     def flush(self) -> None:
         """Flush to disk (called at checkpoints, so the CSV never lags a checkpoint)."""

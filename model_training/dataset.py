@@ -59,7 +59,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_slice_sets(folder: Path | None, *, splits: tuple[str, ...] = ("train", "val")) -> SliceSets:
+def load_slice_sets(
+    folder: Path | None, *, splits: tuple[str, ...] = ("train", "val")
+) -> SliceSets:
     """Read a prepared dataset; arrays are loaded for the records of ``splits``."""
     sets = SliceSets([], [], [], {})
     if folder is None:

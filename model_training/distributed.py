@@ -79,7 +79,9 @@ def device_for(ctx: DistContext, requested: str) -> torch.device:
         if not torch.cuda.is_available():
             raise ValueError(f"--device {requested}: CUDA is not available on this machine")
         if requested == "cuda":
-            return torch.device("cuda", ctx.local_rank if ctx.enabled else torch.cuda.current_device())
+            return torch.device(
+                "cuda", ctx.local_rank if ctx.enabled else torch.cuda.current_device()
+            )
         return torch.device(requested)
     return torch.device("cpu")
 
@@ -94,7 +96,9 @@ def wrap(module: torch.nn.Module, ctx: DistContext, device: torch.device) -> tor
 
 def unwrap(module: torch.nn.Module) -> torch.nn.Module:
     """The plain module inside a DDP wrapper."""
-    return module.module if isinstance(module, torch.nn.parallel.DistributedDataParallel) else module
+    return (
+        module.module if isinstance(module, torch.nn.parallel.DistributedDataParallel) else module
+    )
 
 
 def any_rank(flag: bool, ctx: DistContext, device: torch.device) -> bool:

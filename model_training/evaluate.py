@@ -1,7 +1,10 @@
 """``model_training evaluate``: every filler on the same held-out slices (Tables 2–3, Fig. 6).
 
-Each filler gets the whole slice (HU, with its real tumour), the lesion mask of the slice's
-evaluation lesions and the liver mask, and fills the lesion; ``liversynth.metrics.compare``
+Each filler gets the whole slice (HU), the lesion mask of the slice's evaluation lesions and the
+liver mask, and fills the lesion. By default the lesion's own pixels are first replaced by the
+median HU of the liver ring around it (``--no-blank-lesion`` keeps them): a filler must not see
+the answer, and one that keeps the original pixels' fine grain (``procedural``) would otherwise
+copy part of the ground truth into its output. ``liversynth.metrics.compare``
 scores the result against the real slice, on the whole slice (paper-comparable, W400/L40,
 8-bit) and inside the lesion. Outputs in ``--out``:
 
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 from tqdm import tqdm
 
 from liversynth.metrics import compare, json_safe
@@ -62,6 +66,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random fillers (default 0)")
     p.add_argument("--max-slices", type=int, default=0, help="evaluate at most N slices (0: all)")
     p.add_argument("--grid-rows", type=int, default=8, help="slices shown in grid.png (default 8)")
+    p.add_argument(
+        "--no-blank-lesion",
+        dest="blank_lesion",
+        action="store_false",
+        help="give the fillers the real lesion pixels (default: blanked to the liver median)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -78,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_slices=args.max_slices,
         grid_rows=args.grid_rows,
+        blank_lesion=args.blank_lesion,
         progress=not args.no_progress,
     )
     return 0
@@ -117,6 +128,7 @@ def evaluate(
     seed: int = 0,
     max_slices: int = 0,
     grid_rows: int = 8,
+    blank_lesion: bool = True,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Evaluate the fillers on one split of a prepared dataset; returns ``metrics.json``'s content.
@@ -135,28 +147,41 @@ def evaluate(
         from liversynth.fillers.registry import available_fillers
 
         wanted = available_fillers()
-    kwargs = {"copy_paste": {"bank": training_bank(data, manifest)}} if "copy_paste" in wanted else {}
+    kwargs = (
+        {"copy_paste": {"bank": training_bank(data, manifest)}} if "copy_paste" in wanted else {}
+    )
     built, skipped = make_fillers(wanted, model, device, kwargs)
     if not built:
-        raise ValueError("no filler could be built: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
-    grid_at = set(np.linspace(0, len(records) - 1, min(grid_rows, len(records))).round().astype(int))
+        raise ValueError(
+            "no filler could be built: " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
+    grid_at = set(
+        np.linspace(0, len(records) - 1, min(grid_rows, len(records))).round().astype(int)
+    )
     per_slice: list[dict[str, Any]] = []
     grid: list[dict[str, np.ndarray]] = []
     seconds = dict.fromkeys(built, 0.0)
-    for i, record in enumerate(tqdm(records, desc="evaluate", unit="slice", disable=not progress,
-                                    file=sys.stderr)):
+    for i, record in enumerate(
+        tqdm(records, desc="evaluate", unit="slice", disable=not progress, file=sys.stderr)
+    ):
         record.load_arrays(data)
         assert record.hu is not None and record.liver is not None
         hu = record.hu.astype(np.float32)
         mask, liver = record.eval_mask(), record.liver > 0
-        entry: dict[str, Any] = {"case": record.case, "z": record.z, "file": record.file,
-                                 "lesion_px": int(mask.sum()), "metrics": {}}
+        entry: dict[str, Any] = {
+            "case": record.case,
+            "z": record.z,
+            "file": record.file,
+            "lesion_px": int(mask.sum()),
+            "metrics": {},
+        }
         box = _view_box(mask)
         panels = {"input": whiten_hu(hu, mask, PRESETS["network"])[box]}
+        given = blanked(hu, mask, liver) if blank_lesion else hu
         for name, filler in list(built.items()):
             t0 = time.perf_counter()
             try:
-                filled = filler.fill(hu, mask, liver_mask=liver, seed=seed + i)
+                filled = filler.fill(given, mask, liver_mask=liver, seed=seed + i)
             except Exception as err:  # report the filler, keep comparing the others
                 skipped[name] = f"failed on {record.file}: {type(err).__name__}: {err}"
                 print(f"filler {name} dropped: {skipped[name]}", file=sys.stderr)
@@ -185,6 +210,7 @@ def evaluate(
         "split_unit": manifest.get("split_unit"),
         "model": str(model) if model else "default",
         "n_slices": len(records),
+        "lesion_pixels_given": "blanked to the liver-ring median" if blank_lesion else "real",
         "fillers": summary,
         "skipped_fillers": skipped,
         "per_slice": per_slice,
@@ -195,6 +221,15 @@ def evaluate(
     plot_grid(grid, out / "grid.png")
     print(markdown_table(result))
     return result
+
+
+def blanked(hu: np.ndarray, mask: np.ndarray, liver: np.ndarray, ring_px: int = 5) -> np.ndarray:
+    """``hu`` with the lesion pixels set to the median HU of the liver ring around the lesion."""
+    ring = ndimage.binary_dilation(mask, iterations=ring_px) & ~mask
+    source = ring & liver if (ring & liver).any() else ring if ring.any() else ~mask
+    out = hu.copy()
+    out[mask] = np.float32(np.median(hu[source]))
+    return out
 
 
 def training_bank(data: Path, manifest: dict[str, Any]) -> Any:
@@ -218,8 +253,11 @@ def training_bank(data: Path, manifest: dict[str, Any]) -> Any:
         labels[record.lesion > 0] = 0  # other lesions are neither liver nor this donor
         labels[record.lesion == comp] = TUMOUR
         volume = Volume(record.hu[None], tuple(record.spacing_mm))
-        donors.extend(extract_lesions(Case(f"{case}_z{record.z}", volume, labels[None]),
-                                      min_diameter_mm=0.0, keep_hu=True))
+        donors.extend(
+            extract_lesions(
+                Case(f"{case}_z{record.z}", volume, labels[None]), min_diameter_mm=0.0, keep_hu=True
+            )
+        )
     return LesionBank(donors) if donors else None
 
 
@@ -236,8 +274,12 @@ def summarise(per_slice: list[dict[str, Any]], names: list[str]) -> dict[str, di
             stats["n"][metric] = int(finite.size)
         if "mean" in names:
             ratio = np.array(
-                [s["metrics"][name]["mae_lesion_hu"] / s["metrics"]["mean"]["mae_lesion_hu"]
-                 if s["metrics"]["mean"]["mae_lesion_hu"] > 0 else math.nan for s in per_slice]
+                [
+                    s["metrics"][name]["mae_lesion_hu"] / s["metrics"]["mean"]["mae_lesion_hu"]
+                    if s["metrics"]["mean"]["mae_lesion_hu"] > 0
+                    else math.nan
+                    for s in per_slice
+                ]
             )
             finite = ratio[np.isfinite(ratio)]
             stats["mean"]["mae_rel_mean"] = float(finite.mean()) if finite.size else math.nan
@@ -247,7 +289,9 @@ def summarise(per_slice: list[dict[str, Any]], names: list[str]) -> dict[str, di
     if "mean" in names:
         base = out["mean"]["mean"]["mae_lesion_hu"]
         for name in names:
-            out[name]["mae_ratio_of_means"] = out[name]["mean"]["mae_lesion_hu"] / base if base else math.nan
+            out[name]["mae_ratio_of_means"] = (
+                out[name]["mean"]["mae_lesion_hu"] / base if base else math.nan
+            )
     return out
 
 
@@ -269,8 +313,11 @@ def markdown_table(result: dict[str, Any]) -> str:
     if all("mae_ratio_of_means" in fillers[n] for n in names):
         cells = [f"{fillers[n]['mae_ratio_of_means']:.3f}" for n in names]
         lines.append("| MAE lesion / mean filler (ratio of means) | " + " | ".join(cells) + " |")
-    lines.append("| seconds per slice | " + " | ".join(
-        f"{fillers[n].get('seconds_per_slice', math.nan):.3f}" for n in names) + " |")
+    lines.append(
+        "| seconds per slice | "
+        + " | ".join(f"{fillers[n].get('seconds_per_slice', math.nan):.3f}" for n in names)
+        + " |"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -303,8 +350,13 @@ def plot_grid(rows: list[dict[str, np.ndarray]], path: Path) -> None:
     for r, panels in enumerate(rows):
         for c, name in enumerate(cols):
             ax = axes[r, c]
-            ax.imshow(to_uint8(panels[name], PRESETS["abdomen"]), cmap="gray", vmin=0, vmax=255,
-                      interpolation="nearest")
+            ax.imshow(
+                to_uint8(panels[name], PRESETS["abdomen"]),
+                cmap="gray",
+                vmin=0,
+                vmax=255,
+                interpolation="nearest",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:

@@ -136,8 +136,9 @@ def prepare_dataset(
             case = load_item(item)
             names[case.name] += 1
             if names[case.name] > 1:  # two folders named alike: keep both, distinctly
-                case = Case(case.name + f"_{names[case.name]}", case.volume, case.labels,
-                            case.patient_id)
+                case = Case(
+                    case.name + f"_{names[case.name]}", case.volume, case.labels, case.patient_id
+                )
             recs = extract_case(case)
         except Exception as err:  # a bad case is reported, never fatal
             skipped.append({"source": source, "error": f"{type(err).__name__}: {err}"})
@@ -155,7 +156,7 @@ def prepare_dataset(
             }
         )
         if paper_slices:
-            _export_paper_slices(case, out / "paper_slices" / case.name, bar)
+            _export_paper_slices(case, out / "paper_slices" / case.name)
         bar.set_postfix(slices=len(records))
     bar.close()
     if not records:
@@ -212,17 +213,11 @@ def build_manifest(
     }
 
 
-def _export_paper_slices(case: Case, folder: Path, bar: Any) -> None:
-    try:
-        from liversynth import slices
-    except ImportError:
-        bar.write("--paper-slices: liversynth.slices is not available; skipped")
-        return
-    export = getattr(slices, "export_case", None) or getattr(slices, "export_slices", None)
-    if export is None:
-        bar.write("--paper-slices: liversynth.slices has no export function; skipped")
-        return
-    export(case, folder)
+def _export_paper_slices(case: Case, folder: Path) -> None:
+    """The paper's step 1 (``liversynth.slices``): original / whitened / mask PNGs per slice."""
+    from liversynth.slices import export_slices
+
+    export_slices(case, folder)
 
 
 def _report_skipped(skipped: list[dict[str, str]]) -> None:

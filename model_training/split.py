@@ -137,6 +137,7 @@ def _split_by_lesion(
     order = [free[i] for i in np.random.default_rng(seed).permutation(len(free))]
     for name, frac in (("test", test_fraction), ("val", val_fraction)):
         target = frac * total
+
         # Slices a lesion would add to this split (a test slice stays test).
         def gain(k: str, name: str = name) -> int:
             return len(slices_of[k] - held["test"] - held[name])

@@ -100,7 +100,9 @@ def _cuda_index(key: str) -> int:
     return int(key.rsplit(".", 1)[1]) if key.startswith("rng.cuda.") else -1
 
 
-def flatten_optimizer(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+def flatten_optimizer(
+    prefix: str, opt: torch.optim.Optimizer
+) -> tuple[dict[str, torch.Tensor], dict]:
     """Split an optimizer ``state_dict`` into tensors and JSON (param groups, scalars)."""
     sd = opt.state_dict()
     tensors: dict[str, torch.Tensor] = {}

@@ -94,7 +94,8 @@ def _place(ctx: SynthContext, scan: HealthyScan, rng: np.random.Generator):
 def _fill(
     filler: Any,
     scan: HealthyScan,
-    mask3d: np.ndarray,
+    lesion_zyx: np.ndarray,
+    z0: int,
     z_list: list[int],
     seed: int,
     lesion_info: dict[str, Any],
@@ -102,27 +103,34 @@ def _fill(
     placement: Placement,
     donor: int | None,
 ) -> dict[int, np.ndarray]:
-    """New float32 slices for every ``z`` in ``z_list``."""
-    liver = scan.labels >= 1
+    """New float32 slices for every ``z`` in ``z_list``.
+
+    ``lesion_zyx`` is the placed lesion over slices ``z0 ..`` (full rows and columns).
+    """
     if not hasattr(filler, "fill_slices"):
         return {
-            z: filler.fill(scan.hu[z].astype(np.float32), mask3d[z], liver_mask=liver[z], seed=seed)
+            z: filler.fill(
+                scan.hu[z].astype(np.float32),
+                lesion_zyx[z - z0],
+                liver_mask=scan.labels[z] >= 1,
+                seed=seed,
+            )
             for z in z_list
         }
     kw: dict[str, Any] = {"seed": seed, "spacing_mm": scan.spacing_mm}
-    z0, z1 = min(z_list), max(z_list) + 1
+    lo, hi = min(z_list), max(z_list) + 1
     if donor is not None:
         kw["donor"] = donor
     if filler.name == "copy_paste" and lesion_info["kind"] == "bank":
         # The target outline IS the bank lesion transformed: move its pixels the same way.
         kw["donor_transform"] = transform
         oz, oy, ox = placement.offset
-        kw["donor_offset_zyx"] = (oz - z0, oy, ox)
-    sub = np.zeros_like(mask3d[z0:z1])
+        kw["donor_offset_zyx"] = (oz - lo, oy, ox)
+    sub = np.zeros((hi - lo, *lesion_zyx.shape[1:]), bool)
     for z in z_list:
-        sub[z - z0] = mask3d[z]
-    new = filler.fill_slices(scan.hu[z0:z1], sub, liver[z0:z1], **kw)
-    return {z0 + k: v for k, v in new.items()}
+        sub[z - lo] = lesion_zyx[z - z0]
+    new = filler.fill_slices(scan.hu[lo:hi], sub, scan.labels[lo:hi] >= 1, **kw)
+    return {lo + k: v for k, v in new.items()}
 
 
 def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volume: bool) -> Item:
@@ -144,9 +152,12 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
     scan = ctx.scans[int(rng.integers(len(ctx.scans)))]
     mask, lesion_info, transform, placement, attempts = _place(ctx, scan, rng)
     filler_seed = int(rng.integers(0, 2**31 - 1))
-    mask3d = placement.paste(mask, scan.hu.shape)
     z0, z1 = placement.bbox[0], placement.bbox[3]
-    areas = mask3d[z0:z1].sum(axis=(1, 2))
+    # The lesion over its own slices only (a whole-volume mask per item is costly).
+    lesion_zyx = np.zeros((z1 - z0, *scan.hu.shape[1:]), bool)
+    _, y0, x0 = placement.offset
+    lesion_zyx[:, y0 : y0 + mask.shape[1], x0 : x0 + mask.shape[2]] = mask
+    areas = mask.sum(axis=(1, 2))
     z_list = list(range(z0, z1)) if volume else [z0 + int(np.argmax(areas))]
     donor = None
     if filler.name == "copy_paste":
@@ -154,13 +165,16 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
         donor = lesion_info.get("bank_index")
         if donor is None:
             donor = filler.choose_donor(filler_seed, float(mask.sum() * np.prod(scan.spacing_mm)))
-    new = _fill(filler, scan, mask3d, z_list, filler_seed, lesion_info, transform, placement, donor)
+    new = _fill(
+        filler, scan, lesion_zyx, z0, z_list, filler_seed, lesion_info, transform, placement, donor
+    )
     lo, hi = (0, scan.hu.shape[0]) if volume else (z_list[0], z_list[0] + 1)
     hu = scan.hu[lo:hi].copy()
     labels = scan.labels[lo:hi].copy()
     for z, sl in new.items():
         hu[z - lo] = np.clip(np.round(sl), -1024, 3071).astype(np.int16)
-    labels[mask3d[lo:hi]] = TUMOUR
+    for z in range(max(lo, z0), min(hi, z1)):
+        labels[z - lo][lesion_zyx[z - z0]] = TUMOUR
     record = _record(
         index,
         seed,

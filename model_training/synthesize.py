@@ -43,7 +43,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "synthesize",
         help="embed synthetic lesions in healthy livers and write a labelled dataset",
-        description=__doc__.split("\n\n")[0],
+        description=(
+            "Embed synthetic lesions (real ones from a bank, transformed, or procedural shapes) "
+            "in healthy livers and write a labelled dataset with a manifest."
+        ),
     )
     p.add_argument(
         "--healthy",
@@ -63,7 +66,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int, default=0, help="run seed; item K uses a seed derived from (seed, K)"
     )
-    p.add_argument("--filler", choices=FILLERS, default="procedural")
+    p.add_argument(
+        "--filler",
+        choices=FILLERS,
+        default="procedural",
+        help="what paints the lesion (default procedural)",
+    )
     p.add_argument(
         "--model",
         type=Path,
@@ -74,7 +82,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=Path, required=True, help="output folder (new or empty unless --overwrite)"
     )
-    p.add_argument("--format", choices=FORMATS, default="png", dest="fmt")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="png",
+        dest="fmt",
+        help="png slices or whole volumes (default png)",
+    )
     p.add_argument(
         "--workers",
         type=int,

@@ -14,13 +14,10 @@ Files in the run folder (rank 0 writes them all):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,14 +27,16 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from liversynth.checkpoint import save_model
-from liversynth.networks import ModelConfig, build_discriminator, build_generator
+from liversynth.networks import build_discriminator, build_generator
 from model_training import distributed as ddp
 from model_training.augment import AugmentParams
 from model_training.config import TrainConfig
 from model_training.curves import COLUMNS, CsvLog, LossLog, plot_losses
 from model_training.dataset import CropDataset, add_phantoms, load_slice_sets, validation_batches
-from model_training.losses import adversarial_loss, discriminator_loss, lesion_mae_hu, weighted_l1
+from model_training.losses import adversarial_loss, discriminator_loss, weighted_l1
 from model_training.state import TrainingState, load_training_state, save_training_state
+from model_training.stopping import check_stop, stop_on_signals
+from model_training.validation import training_summary, validate, with_training
 
 STATE_FILE = "state.safetensors"
 MODEL_FILE = "model.safetensors"
@@ -82,7 +81,9 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     if not sets.train:
         raise ValueError("the dataset has no training slices")
     mcfg = cfg.model_config()
-    steps_per_epoch = cfg.iters_per_epoch or math.ceil(len(sets.train) / (cfg.batch_size * ctx.world))
+    steps_per_epoch = cfg.iters_per_epoch or math.ceil(
+        len(sets.train) / (cfg.batch_size * ctx.world)
+    )
     val = validation_batches(sets.val, mcfg) if ctx.is_main else []
 
     # ------------------------------------------------------------------ model and optimisers
@@ -117,22 +118,36 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     main = ctx.is_main
     if main:
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(f".{STATE_FILE}.*.tmp"):  # a checkpoint write cut short by a kill
+            stale.unlink(missing_ok=True)
     csv = CsvLog(out / "losses.csv", COLUMNS, st.global_step if loaded else None) if main else None
     val_csv = (
-        CsvLog(out / "val.csv", ("step", "epoch", "val_mae_hu", "best"), st.global_step if loaded else None)
+        CsvLog(
+            out / "val.csv",
+            ("step", "epoch", "val_mae_hu", "best"),
+            st.global_step if loaded else None,
+        )
         if main
         else None
     )
     if main:
-        summary = {"config": json.loads(cfg.to_json()), "data": sets.summary,
-                   "train_slices": len(sets.train), "val_slices": len(sets.val),
-                   "steps_per_epoch": steps_per_epoch, "world_size": ctx.world,
-                   "device": str(device), "amp": str(amp_dtype), "model": mcfg.to_dict()}
+        summary = {
+            "config": json.loads(cfg.to_json()),
+            "data": sets.summary,
+            "train_slices": len(sets.train),
+            "val_slices": len(sets.val),
+            "steps_per_epoch": steps_per_epoch,
+            "world_size": ctx.world,
+            "device": str(device),
+            "amp": str(amp_dtype),
+            "model": mcfg.to_dict(),
+        }
         (out / "run.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         print(
             f"training on {device} ({ctx.world} process(es), AMP {amp_dtype}): "
             f"{len(sets.train)} train / {len(sets.val)} val slices, {steps_per_epoch} steps/epoch, "
-            f"epoch {st.epoch + 1}/{cfg.epochs}" + (f" from step {st.global_step}" if loaded else ""),
+            f"epoch {st.epoch + 1}/{cfg.epochs}"
+            + (f" from step {st.global_step}" if loaded else ""),
             file=sys.stderr,
         )
 
@@ -161,30 +176,46 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
 
     def save_generator(name: str) -> None:
         weights = ema if ema is not None else g_net.state_dict()
-        info = _training_summary(cfg, st, sets.summary, len(sets.train), len(sets.val), ctx.world)
-        save_model(out / name, weights, _with_training(mcfg, info))
+        info = training_summary(cfg, st, sets.summary, len(sets.train), len(sets.val), ctx.world)
+        save_model(out / name, weights, with_training(mcfg, info))
 
     # ------------------------------------------------------------------ loop
     augment = AugmentParams() if cfg.augment else None
     stop_reason = ""
-    autocast = torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None)
-    with _stop_on_signals() as signalled:
+    autocast = torch.autocast(
+        device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None
+    )
+    with stop_on_signals() as signalled:
         while st.epoch < cfg.epochs and not stop_reason:
             data = CropDataset(
-                sets.train, mcfg, seed=cfg.seed, epoch=st.epoch, steps=steps_per_epoch,
-                batch_size=cfg.batch_size, rank=ctx.rank, world=ctx.world,
-                start_step=st.step_in_epoch, augment=augment,
+                sets.train,
+                mcfg,
+                seed=cfg.seed,
+                epoch=st.epoch,
+                steps=steps_per_epoch,
+                batch_size=cfg.batch_size,
+                rank=ctx.rank,
+                world=ctx.world,
+                start_step=st.step_in_epoch,
+                augment=augment,
             )
             loader = DataLoader(
-                data, batch_size=cfg.batch_size, shuffle=False, num_workers=cfg.num_workers,
+                data,
+                batch_size=cfg.batch_size,
+                shuffle=False,
+                num_workers=cfg.num_workers,
                 pin_memory=device.type == "cuda",
                 # Its own generator: creating the iterator must not consume the global RNG,
                 # or a resumed run would draw different dropout masks.
                 generator=torch.Generator().manual_seed(cfg.seed),
             )
             bar = tqdm(
-                total=steps_per_epoch, initial=st.step_in_epoch, desc=f"epoch {st.epoch + 1}/{cfg.epochs}",
-                disable=not (main and cfg.progress), file=sys.stderr, dynamic_ncols=True,
+                total=steps_per_epoch,
+                initial=st.step_in_epoch,
+                desc=f"epoch {st.epoch + 1}/{cfg.epochs}",
+                disable=not (main and cfg.progress),
+                file=sys.stderr,
+                dynamic_ncols=True,
             )
             tick = time.perf_counter()
             for x, y, m in loader:
@@ -224,18 +255,26 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
                 st.global_step += 1
                 st.step_in_epoch += 1
                 if main:
-                    raw = {"l1": loss_l1.item(), "g_adv": loss_adv.item(), "d": loss_d.item(),
-                           "total": loss_g.item()}
+                    raw = {
+                        "l1": loss_l1.item(),
+                        "g_adv": loss_adv.item(),
+                        "d": loss_d.item(),
+                        "total": loss_g.item(),
+                    }
                     row = loss_log.update(raw)
                     assert csv is not None
                     csv.write({"step": st.global_step, "epoch": st.epoch + 1, **row})
-                    bar.set_postfix(l1=f"{row['l1_ema']:.3f}", g=f"{row['g_adv_ema']:.3f}",
-                                    d=f"{row['d_ema']:.3f}", refresh=False)
+                    bar.set_postfix(
+                        l1=f"{row['l1_ema']:.3f}",
+                        g=f"{row['g_adv_ema']:.3f}",
+                        d=f"{row['d_ema']:.3f}",
+                        refresh=False,
+                    )
                 bar.update(1)
                 step_seconds += time.perf_counter() - tick
                 if st.step_in_epoch >= steps_per_epoch:
                     break
-                stop_reason = _stop_reason(cfg, st, started, signalled)
+                stop_reason = check_stop(cfg, st, started, signalled)
                 if ddp.any_rank(bool(stop_reason), ctx, device):
                     stop_reason = stop_reason or "another rank stopped"
                     break
@@ -247,21 +286,34 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
             if st.step_in_epoch >= steps_per_epoch:  # epoch done: validate, then move on
                 improved = False
                 if main:
-                    mae = _validate(g_net, ema, val, mcfg, device, autocast)
-                    improved = mae is not None and (st.best_val_mae_hu is None or mae < st.best_val_mae_hu)
+                    mae = validate(g_net, ema, val, mcfg, device, autocast)
+                    improved = mae is not None and (
+                        st.best_val_mae_hu is None or mae < st.best_val_mae_hu
+                    )
                     if improved:
                         st.best_val_mae_hu, st.best_step = mae, st.global_step
                     assert val_csv is not None
                     if mae is not None:
-                        val_csv.write({"step": st.global_step, "epoch": st.epoch + 1,
-                                       "val_mae_hu": mae, "best": int(improved)})
-                        print(f"epoch {st.epoch + 1}: validation lesion MAE {mae:.1f} HU"
-                              + (" (best)" if improved else ""), file=sys.stderr)
+                        val_csv.write(
+                            {
+                                "step": st.global_step,
+                                "epoch": st.epoch + 1,
+                                "val_mae_hu": mae,
+                                "best": int(improved),
+                            }
+                        )
+                        print(
+                            f"epoch {st.epoch + 1}: validation lesion MAE {mae:.1f} HU"
+                            + (" (best)" if improved else ""),
+                            file=sys.stderr,
+                        )
                 st.epoch += 1
                 st.step_in_epoch = 0
-                if main and (improved or not val):
+                if main and (improved or not val or cfg.keep_model == "last"):
                     save_generator(MODEL_FILE)
-                stop_reason = stop_reason or _stop_reason(cfg, st, started, signalled)
+                stop_reason = stop_reason or check_stop(cfg, st, started, signalled)
+                if ddp.any_rank(bool(stop_reason), ctx, device):  # all ranks stop together
+                    stop_reason = stop_reason or "another rank stopped"
                 ddp.barrier(ctx)
             checkpoint()
             if main:
@@ -270,7 +322,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
                 plot_losses(out / "losses.csv", out / "losses.png")
     if main:
         save_generator(LAST_MODEL_FILE)
-        if not (out / MODEL_FILE).exists():
+        if cfg.keep_model == "last" or not (out / MODEL_FILE).exists():
             save_generator(MODEL_FILE)
         assert csv is not None and val_csv is not None
         csv.close()
@@ -333,93 +385,6 @@ def _restore_rng(tensors: dict[str, torch.Tensor], ctx: ddp.DistContext) -> None
     restore_rng(tensors)
     if ctx.rank:  # only rank 0's generator state is saved: other ranks get a fresh stream
         torch.manual_seed(int(torch.randint(0, 2**31, (1,)).item()) + ctx.rank)
-
-
-@torch.no_grad()
-def _validate(
-    g_net: torch.nn.Module,
-    ema: dict[str, torch.Tensor] | None,
-    batches: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
-    mcfg: ModelConfig,
-    device: torch.device,
-    autocast: Any,
-) -> float | None:
-    """Mean lesion MAE (HU) over the validation crops, generator (or EMA) in eval mode."""
-    if not batches:
-        return None
-    model = g_net
-    if ema is not None:
-        model = build_generator(mcfg).to(device)
-        model.load_state_dict(ema)
-    model.eval()
-    # Validation must not move the RNG, so that resumed runs stay identical.
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        maes = []
-        for x, y, m in batches:
-            with autocast:
-                fake = model(x.to(device))
-            maes.append(lesion_mae_hu(fake, y.to(device), m.to(device), mcfg.window_width_hu))
-    g_net.train()
-    return float(torch.cat(maes).nanmean().item())
-
-
-def _stop_reason(cfg: TrainConfig, st: TrainingState, started: float, signalled: Any) -> str:
-    if signalled():
-        return "signal"
-    if cfg.max_steps and st.global_step >= cfg.max_steps:
-        return f"--max-steps {cfg.max_steps}"
-    if cfg.max_minutes and time.monotonic() - started >= cfg.max_minutes * 60.0:
-        return f"--max-minutes {cfg.max_minutes:g}"
-    return ""
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[Any]:
-    """SIGINT / SIGTERM ask for a clean stop (checkpoint first) instead of killing the run."""
-    flag = {"set": False}
-
-    def handler(signum: int, frame: Any) -> None:
-        flag["set"] = True
-
-    previous = {}
-    try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread: no signal handling
-        pass
-    try:
-        yield lambda: flag["set"]
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def _training_summary(
-    cfg: TrainConfig, st: TrainingState, data: dict[str, Any], n_train: int, n_val: int, world: int
-) -> dict[str, Any]:
-    return {
-        "data": data,
-        "train_slices": n_train,
-        "val_slices": n_val,
-        "epochs_done": st.epoch,
-        "steps": st.global_step,
-        "time_s": round(st.elapsed_s, 1),
-        "best_val_lesion_mae_hu": st.best_val_mae_hu,
-        "best_step": st.best_step,
-        "weights": f"ema {cfg.ema_weights}" if cfg.ema_weights > 0 else "raw",
-        "processes": world,
-        "hyper": {k: getattr(cfg, k) for k in ("lr", "beta1", "batch_size", "lambda_l1",
-                                                 "lambda_adv", "lesion_l1_weight", "seed",
-                                                 "augment", "epochs")},
-    }
-
-
-def _with_training(mcfg: ModelConfig, info: dict[str, Any]) -> ModelConfig:
-    data = mcfg.to_dict()
-    for key in ("in_channels", "d_in_channels"):
-        data.pop(key)
-    data["training"] = json.loads(json.dumps(info, default=str))
-    return ModelConfig.from_dict(data)
 
 
 def run(args: Any) -> int:

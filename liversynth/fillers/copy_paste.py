@@ -248,7 +248,9 @@ class CopyPasteFiller:
         if z1 - z0 == 1:
             # One target slice: use the donor's largest cross-section.
             k = int(np.argmax(les.mask.sum(axis=(1, 2))))
-            continued = continued[k : k + 1]
+            y_a, y_b, x_a, x_b = lesion_bbox(les.mask[k])
+            # Crop to that slice's own outline, so the donor fills the target's box.
+            continued = continued[k : k + 1, y_a:y_b, x_a:x_b]
         return _resample_to(continued, (z1 - z0, y1 - y0, x1 - x0)), (z0, y0, x0)
 
     def fill_volume(

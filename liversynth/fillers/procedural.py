@@ -59,7 +59,7 @@ def draw_texture_params(
     return TextureParams(
         delta_hu=float(sign * rng.uniform(20.0, 60.0)),
         texture_std_hu=float(rng.uniform(4.0, 11.0)),
-        texture_sigma_mm=float(rng.uniform(0.8, 2.0)),
+        texture_sigma_mm=float(rng.uniform(0.5, 1.5)),
         blob_std_hu=float(rng.uniform(4.0, 12.0)),
         blob_sigma_mm=float(rng.uniform(3.0, 7.0)),
         core_delta_hu=float(-rng.uniform(0.0, 25.0))

@@ -32,7 +32,8 @@ from liversynth.io.orientation import (
 )
 from liversynth.volume import Volume
 
-_READ_CHUNK_BYTES = 16 * 2**20
+# gzip reads allocate a bytes object per request: keep requests small.
+_READ_CHUNK_BYTES = 4 * 2**20
 
 
 def is_nifti(path: str | Path) -> bool:
@@ -174,7 +175,10 @@ def read_nifti_raw(path: str | Path, limits: Limits | None = None) -> RawNifti:
             raise LoadError(path, "empty file")
         header = _read_header(path)
         nx, ny, nz = _header_shape(header, path)
-        dtype = np.dtype(header.get_data_dtype())
+        try:
+            dtype = np.dtype(header.get_data_dtype())
+        except (KeyError, ValueError, TypeError) as exc:
+            raise LoadError(path, f"unknown voxel datatype code {int(header['datatype'])}") from exc
         if dtype.kind not in "iuf" or dtype.itemsize > 8:
             raise LoadError(path, f"unsupported voxel type {dtype} (expected real numbers)")
         # Budget: the stored array plus (unless already int16) the HU array made from it.

@@ -30,7 +30,11 @@ from liversynth.lesions.shapes import make_shape, procedural_lesion, random_shap
 from liversynth.lesions.transforms import (
     apply_transform,
     apply_transform_with_hu,
+    elastic,
+    flip,
     random_transform,
+    rotate,
+    scale,
 )
 
 __all__ = [
@@ -41,11 +45,15 @@ __all__ = [
     "allowed_region",
     "apply_transform",
     "apply_transform_with_hu",
+    "elastic",
     "extract_lesions",
+    "flip",
     "make_shape",
     "place_in_region",
     "place_lesion",
     "procedural_lesion",
     "random_shape_params",
     "random_transform",
+    "rotate",
+    "scale",
 ]

@@ -143,6 +143,40 @@ def apply_transform_with_hu(
     return out[0], (out[1] if hu_patch is not None else None)
 
 
+def _single(mask: np.ndarray, spacing_mm, op: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+    params = {"spacing_mm": [float(s) for s in spacing_mm], "ops": [op]}
+    return apply_transform(mask, params), params
+
+
+def flip(mask: np.ndarray, spacing_mm, axes: list[int]) -> tuple[np.ndarray, dict[str, Any]]:
+    """Mirror along ``axes`` (0 z, 1 y, 2 x); returns ``(mask, record)``."""
+    return _single(mask, spacing_mm, {"op": "flip", "axes": [int(a) for a in axes]})
+
+
+def rotate(mask: np.ndarray, spacing_mm, angle_deg: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """Rotate by ``angle_deg`` in the axial plane (in mm); returns ``(mask, record)``."""
+    return _single(mask, spacing_mm, {"op": "rotate", "angle_deg": float(angle_deg)})
+
+
+def scale(mask: np.ndarray, spacing_mm, factors) -> tuple[np.ndarray, dict[str, Any]]:
+    """Scale by ``factors`` (a number: isotropic, or ``(z, y, x)``); returns ``(mask, record)``."""
+    f = [float(factors)] * 3 if np.isscalar(factors) else [float(v) for v in factors]
+    return _single(mask, spacing_mm, {"op": "scale", "factors": f})
+
+
+def elastic(
+    mask: np.ndarray, spacing_mm, alpha_mm: float, sigma_mm: float, seed: int
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Smooth random warp (amplitude ``alpha_mm``, smoothness ``sigma_mm``, ``seed``)."""
+    op = {
+        "op": "elastic",
+        "alpha_mm": float(alpha_mm),
+        "sigma_mm": float(sigma_mm),
+        "seed": int(seed),
+    }
+    return _single(mask, spacing_mm, op)
+
+
 def random_transform(
     lesion_mask: np.ndarray,
     rng: np.random.Generator,

@@ -10,8 +10,7 @@ def action_button(action: QtGui.QAction, *, text: str | None = None) -> QtWidget
     button = QtWidgets.QToolButton()
     button.setDefaultAction(action)
     button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
-    button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                         QtWidgets.QSizePolicy.Policy.Fixed)
+    button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
     if text is not None:
         button.setText(text)
     return button

@@ -23,11 +23,20 @@ FILLER_HINTS: dict[str, str] = {
 }
 
 
+def device_name(device: str) -> str:
+    """``"cuda:0"`` → ``"CUDA:0 (GPU)"``, ``"cpu"`` → ``"CPU"``."""
+    return f"{device.upper()} (GPU)" if device.startswith("cuda") else device.upper()
+
+
 class FillerPanel(QtWidgets.QWidget):
     """Combo of ``available_fillers()``, model file button, and fill status."""
 
-    def __init__(self, actions: AppActions, controller: FillController,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        actions: AppActions,
+        controller: FillController,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.doc: Document | None = None
@@ -75,8 +84,9 @@ class FillerPanel(QtWidgets.QWidget):
             self.combo.clear()
             for i, name in enumerate(names):
                 self.combo.addItem(name)
-                self.combo.setItemData(i, FILLER_HINTS.get(name, name),
-                                       QtCore.Qt.ItemDataRole.ToolTipRole)
+                self.combo.setItemData(
+                    i, FILLER_HINTS.get(name, name), QtCore.Qt.ItemDataRole.ToolTipRole
+                )
             self.combo.setEnabled(True)
         if self.doc is not None:
             self._show_filler(self.doc.filler_name, self.doc.model_path)
@@ -95,7 +105,7 @@ class FillerPanel(QtWidgets.QWidget):
             self.controller.choose_filler("gan", path)
 
     def _ready(self, name: str, device: str) -> None:
-        self.device_label.setText(device.upper() if device.startswith("cuda") else device)
+        self.device_label.setText(device_name(device))
 
     def _show_filler(self, name: str, model_path: str | None) -> None:
         i = self.combo.findText(name)
@@ -113,7 +123,9 @@ class FillerPanel(QtWidgets.QWidget):
         if doc is None or doc.last_fill_ms is None:
             self.time_label.setText("—")
         else:
-            self.time_label.setText(f"{doc.last_fill_ms:.0f} ms on {doc.last_fill_device}")
+            self.time_label.setText(
+                f"{doc.last_fill_ms:.0f} ms on {device_name(doc.last_fill_device or 'cpu')}"
+            )
 
     def _busy(self, busy: bool) -> None:
         if busy:

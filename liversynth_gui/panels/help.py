@@ -27,7 +27,8 @@ DICOM (all marked synthetic); File ▸ Save session (Ctrl+S) keeps the work to r
 Work is autosaved every 30 s and offered back after a crash.</li>
 </ol>
 <p>Overlays: <b>L</b> liver · <b>T</b> tumour · <b>M</b> lesion mask (opacity sliders in the
-Overlays panel). <b>F</b> fits the image, <b>P</b> pan tool.</p>
+Overlays panel). <b>V</b> shows the synthetic slice in the big view. <b>F</b> fits the image,
+<b>P</b> pan tool.</p>
 <p><i>Research tool. Synthetic images are not for diagnosis.</i></p>
 """
 

@@ -27,7 +27,7 @@ CELLS: tuple[tuple[str, int, int, str], ...] = (
 )
 TIPS = {
     "psnr_slice": "PSNR of the whole slice, W400/L40, 8-bit (paper-comparable; inflated ~20 dB "
-                  "for a small lesion)",
+    "for a small lesion)",
     "ssim_slice": "SSIM of the whole slice (Gaussian σ 1.5), W400/L40, 8-bit",
     "psnr_lesion": "PSNR over lesion pixels only, W400/L40 scaled to [0, 1]",
     "ssim_lesion": "SSIM map averaged over lesion pixels",

@@ -14,8 +14,9 @@ from liversynth_gui.viewer.slice_view import SliceView
 class OverlaysPanel(QtWidgets.QWidget):
     """One row per layer: a checkable colour chip with the shortcut, and an opacity slider."""
 
-    def __init__(self, actions: AppActions, view: SliceView,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self, actions: AppActions, view: SliceView, parent: QtWidgets.QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.view = view
         self.toggles: dict[str, QtGui.QAction] = {

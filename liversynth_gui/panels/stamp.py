@@ -30,8 +30,10 @@ class StampPanel(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.source = QtWidgets.QComboBox()
-        self.source.setToolTip("A real tumour of this case (largest cross-section) or a "
-                               "procedural lesion of the size below")
+        self.source.setToolTip(
+            "A real tumour of this case (largest cross-section) or a "
+            "procedural lesion of the size below"
+        )
         self.size_mm = QtWidgets.QDoubleSpinBox()
         self.size_mm.setRange(2.0, 120.0)
         self.size_mm.setValue(20.0)
@@ -50,10 +52,18 @@ class StampPanel(QtWidgets.QWidget):
         self.flip_v = QtWidgets.QPushButton("Flip ↕")
         self.flip_h.setToolTip("Mirror the stamp left–right")
         self.flip_v.setToolTip("Mirror the stamp top–bottom")
-        buttons = grid_of([action_button(actions.new_stamp), self.flip_h, self.flip_v,
-                           action_button(actions.commit_stamp, text="Commit ⏎"),
-                           action_button(actions.cancel_stamp, text="Cancel Esc")], 3)
-        layout.addRow(buttons)
+        layout.addRow(action_button(actions.new_stamp))
+        layout.addRow(
+            grid_of(
+                [
+                    self.flip_h,
+                    self.flip_v,
+                    action_button(actions.commit_stamp),
+                    action_button(actions.cancel_stamp),
+                ],
+                2,
+            )
+        )
         self.pose_label = QtWidgets.QLabel("No stamp. Press S to place one.")
         self.pose_label.setWordWrap(True)
         layout.addRow(self.pose_label)
@@ -129,19 +139,23 @@ class StampPanel(QtWidgets.QWidget):
         self.actions.commit_stamp.setEnabled(has)
         self.actions.cancel_stamp.setEnabled(has)
         if stamp is None:
-            self.pose_label.setText("No floating stamp. Press S to place one, then drag it; "
-                                    "corner handles scale, the round handle rotates.")
+            self.pose_label.setText(
+                "No floating stamp. Press S to place one, then drag it; "
+                "corner handles scale, the round handle rotates."
+            )
         else:
             p = stamp.pose
             self.pose_label.setText(
                 f"{stamp.origin}\ncentre row {p.centre_rc[0]:.0f}, col {p.centre_rc[1]:.0f} · "
                 f"{p.angle_deg:.0f}° · ×{p.scale_x:.2f} / ×{p.scale_y:.2f}"
-                + (" · flipped ↔" if p.flip_h else "") + (" · flipped ↕" if p.flip_v else "")
+                + (" · flipped ↔" if p.flip_h else "")
+                + (" · flipped ↕" if p.flip_v else "")
             )
         fraction = None
         if self.doc is not None and self.doc.has_case:
             fraction = self.doc.mask_outside_liver_fraction(include_stamp=True)
         self.warning.setText(
             f"⚠ {max(fraction * 100, 1):.0f}% of the lesion is outside the liver"
-            if fraction else ""
+            if fraction
+            else ""
         )

@@ -25,8 +25,9 @@ class ToolsPanel(QtWidgets.QWidget):
         a = actions
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(grid_of([action_button(x) for x in
-                                  (a.tool_pan, a.tool_brush, a.tool_eraser)], 3))
+        layout.addLayout(
+            grid_of([action_button(x) for x in (a.tool_pan, a.tool_brush, a.tool_eraser)], 3)
+        )
         size_row = QtWidgets.QHBoxLayout()
         size_label = QtWidgets.QLabel("Brush radius")
         self.size_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -42,8 +43,9 @@ class ToolsPanel(QtWidgets.QWidget):
         size_row.addWidget(self.size_spin)
         size_row.addWidget(self.size_mm)
         layout.addLayout(size_row)
-        layout.addLayout(grid_of([action_button(x) for x in
-                                  (a.undo, a.redo, a.fill_holes, a.clear_mask)], 2))
+        layout.addLayout(
+            grid_of([action_button(x) for x in (a.undo, a.redo, a.fill_holes, a.clear_mask)], 2)
+        )
         whiten = action_button(a.whiten_tumour)
         whiten.setObjectName("whitenButton")
         layout.addWidget(whiten)
@@ -55,7 +57,9 @@ class ToolsPanel(QtWidgets.QWidget):
         self._conns.clear()
         self.doc = doc
         self._conns.listen(doc.events.brush_changed, self._show_radius)
-        self._conns.listen(doc.events.volume_changed, lambda: self._show_radius(doc.brush_radius_px))
+        self._conns.listen(
+            doc.events.volume_changed, lambda: self._show_radius(doc.brush_radius_px)
+        )
         self._show_radius(doc.brush_radius_px)
 
     def _set_radius(self, radius_px: int) -> None:

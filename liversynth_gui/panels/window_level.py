@@ -25,16 +25,16 @@ class WindowLevelPanel(QtWidgets.QWidget):
         }
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        names = {"abdomen": "Abdomen", "liver": "Liver", "bone": "Bone"}
-        layout.addLayout(grid_of(
-            [action_button(act, text=names[k]) for k, act in self.presets.items()], 3))
+        layout.addLayout(grid_of([action_button(act) for act in self.presets.values()], 3))
         row = QtWidgets.QHBoxLayout()
         self.level = QtWidgets.QDoubleSpinBox()
         self.width = QtWidgets.QDoubleSpinBox()
         self.level.setRange(-2000.0, 4000.0)
         self.width.setRange(1.0, 6000.0)
-        for w, tip in ((self.level, "Window level (centre), HU — or right-drag ↑↓ on the image"),
-                       (self.width, "Window width, HU — or right-drag ←→ on the image")):
+        for w, tip in (
+            (self.level, "Window level (centre), HU — or right-drag ↑↓ on the image"),
+            (self.width, "Window width, HU — or right-drag ←→ on the image"),
+        ):
             w.setDecimals(0)
             w.setSingleStep(10)
             w.setSuffix(" HU")

@@ -24,7 +24,7 @@ PANES: tuple[tuple[str, str], ...] = (
     ("input", "Whitened input"),
     ("synthetic", "Synthetic"),
     ("truth", "Ground truth"),
-    ("difference", "Difference (synthetic − truth)"),
+    ("difference", "Difference (synth. − truth)"),
 )
 
 
@@ -50,8 +50,8 @@ class _PaneListener:
         self.owner.windowDragged.emit(dx_px, dy_px)
 
 
-class SideBySideView(pg.GraphicsLayoutWidget):
-    """A 2×2 grid of linked panes.
+class SideBySideView(QtWidgets.QWidget):
+    """A 2×2 grid of linked panes (equal sizes) and the difference colour bar.
 
     Signals:
         sliceStepRequested(steps): wheel over any pane.
@@ -63,21 +63,39 @@ class SideBySideView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ci.setSpacing(2)
-        self.ci.setContentsMargins(2, 2, 2, 2)
-        listener = _PaneListener(self)
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        self._listener = _PaneListener(self)
         self.boxes: dict[str, SliceViewBox] = {}
         self.images: dict[str, pg.ImageItem] = {}
-        self.titles: dict[str, pg.LabelItem] = {}
+        self.titles: dict[str, QtWidgets.QLabel] = {}
         for i, (key, title) in enumerate(PANES):
             row, col = divmod(i, 2)
-            sub = self.ci.addLayout(row=row, col=col)
-            label = sub.addLabel(title, row=0, col=0, size="10pt", color="#cfd8e3")
-            box = SliceViewBox(listener)
-            sub.addItem(box, row=1, col=0)
+            label = QtWidgets.QLabel(title)
+            label.setObjectName("viewTitle")
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            # Titles must not widen their column: all four panes keep the same size.
+            label.setSizePolicy(
+                QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+            )
+            view = pg.GraphicsView()
+            view.setSizePolicy(
+                QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored
+            )
+            box = SliceViewBox(self._listener)
+            view.setCentralItem(box)
+            view.setToolTip(
+                "Wheel: slice · Ctrl+wheel: zoom (all four) · drag: pan · right-drag: window/level"
+            )
             image = pg.ImageItem()
             box.addItem(image)
+            grid.addWidget(label, 2 * row, col)
+            grid.addWidget(view, 2 * row + 1, col)
+            grid.setRowStretch(2 * row + 1, 1)
             self.boxes[key], self.images[key], self.titles[key] = box, image, label
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         first = self.boxes["input"]
         for key, box in self.boxes.items():
             if key != "input":
@@ -86,12 +104,21 @@ class SideBySideView(pg.GraphicsLayoutWidget):
         cmap = pg.colormap.get(DIFF_COLORMAP)
         self.images["difference"].setColorMap(cmap)
         self.colorbar = pg.ColorBarItem(
-            values=(-DIFF_RANGE_HU, DIFF_RANGE_HU), colorMap=cmap, interactive=False, width=12,
-            label="HU",
+            values=(-DIFF_RANGE_HU, DIFF_RANGE_HU),
+            colorMap=cmap,
+            interactive=False,
+            width=12,
+            label="difference, HU",
         )
         self.colorbar.setImageItem(self.images["difference"])
-        diff_layout = self.ci.getItem(1, 1)
-        diff_layout.addItem(self.colorbar, row=1, col=1)
+        bar_view = pg.GraphicsLayoutWidget()
+        bar_view.addItem(self.colorbar)
+        bar_view.setFixedWidth(74)
+        bar_view.setToolTip(
+            f"Difference colours: blue = darker, red = brighter than the truth "
+            f"(±{DIFF_RANGE_HU:.0f} HU)"
+        )
+        grid.addWidget(bar_view, 0, 2, 4, 1)
         self._shape: tuple[int, int] | None = None
 
     def set_slices(

@@ -30,14 +30,16 @@ class SliceBinding(QtCore.QObject):
 
     hoverText = QtCore.Signal(str)
 
-    def __init__(self, view: SliceView, side: SideBySideView,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self, view: SliceView, side: SideBySideView, parent: QtCore.QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.view, self.side = view, side
         self.doc: Document | None = None
         self._conns = Connections()
         self._tool_before_stamp = Tool.BRUSH
         self._posing = False  # True while the ROI itself is the origin of a pose change
+        self.show_synthetic = False  # main view: the last fill instead of the original
         # The comparison panes follow the lesion until the user zooms or pans them.
         self._side_follows_lesion = True
         for box in side.boxes.values():
@@ -61,8 +63,9 @@ class SliceBinding(QtCore.QObject):
         self._conns.listen(ev.slice_changed, lambda _z: self._slice_changed())
         self._conns.listen(ev.window_changed, lambda _w: self._levels_changed())
         self._conns.listen(ev.mask_changed, self._mask_changed)
+        self._conns.listen(ev.history_changed, self._mask_settled)
         self._conns.listen(ev.stamp_changed, self._stamp_changed)
-        self._conns.listen(ev.fill_changed, self._side_changed)
+        self._conns.listen(ev.fill_changed, self._fill_changed)
         self._conns.listen(ev.brush_changed, self.view.set_brush_radius)
         self.view.set_brush_radius(doc.brush_radius_px)
         self.refresh()
@@ -72,11 +75,30 @@ class SliceBinding(QtCore.QObject):
         doc = self.doc
         if doc is None or not doc.has_case:
             return
-        self.view.set_image(doc.slice_hu(), self._levels())
+        self._show_main_image()
         self.view.layers["liver"].set_mask(doc.liver_mask())
         self.view.layers["tumour"].set_mask(doc.tumour_mask())
         self.view.layers["lesion"].set_mask(doc.mask)
         self._stamp_changed(doc.stamp)
+        self._side_changed()
+
+    def set_show_synthetic(self, on: bool) -> None:
+        """Show the synthetic slice (when there is a fill for this slice) in the main view."""
+        self.show_synthetic = bool(on)
+        if self.doc is not None and self.doc.has_case:
+            self._show_main_image()
+
+    def _show_main_image(self) -> None:
+        doc = self.doc
+        assert doc is not None
+        synthetic = doc.last_fill if doc.last_fill_z == doc.slice_index else None
+        image = synthetic if self.show_synthetic and synthetic is not None else doc.slice_hu()
+        self.view.set_image(image, self._levels())
+        self._update_info()
+
+    def _fill_changed(self) -> None:
+        if self.show_synthetic:
+            self._show_main_image()
         self._side_changed()
 
     def _slice_changed(self) -> None:
@@ -109,7 +131,21 @@ class SliceBinding(QtCore.QObject):
         assert self.doc is not None
         return self.doc.window.low, self.doc.window.high
 
+    def _update_info(self) -> None:
+        doc = self.doc
+        assert doc is not None and doc.case is not None
+        z = doc.slice_index
+        w = doc.window
+        z_mm = z * doc.case.volume.spacing_mm[0]
+        shown = "SYNTHETIC" if self.show_synthetic and doc.last_fill_z == z else "original"
+        # Three short lines: the bottom-centre "P" letter stays clear.
+        self.view.set_info(
+            f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · {z_mm:.1f} mm · {shown}\n"
+            f"W {w.width_hu:.0f}  L {w.center_hu:.0f}"
+        )
+
     def _levels_changed(self) -> None:
+        self._update_info()
         self.view.set_levels(self._levels())
         self._side_changed()  # the whitened input depends on the window's top
 
@@ -117,8 +153,13 @@ class SliceBinding(QtCore.QObject):
         assert self.doc is not None
         if z == self.doc.slice_index:
             self.view.layers["lesion"].set_mask(self.doc.mask)
-            self._update_warning()
-            self._side_changed()
+            if not self.doc.stroke_active:  # while the hand moves, only the mask is redrawn
+                self._mask_settled()
+
+    def _mask_settled(self) -> None:
+        """A step finished (stroke end, undo...): warning and comparison panes catch up."""
+        self._update_warning()
+        self._side_changed()
 
     def _side_changed(self) -> None:
         doc = self.doc

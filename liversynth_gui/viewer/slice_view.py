@@ -92,8 +92,39 @@ class SliceView(pg.GraphicsView):
             "QLabel#banner { background: rgba(40, 30, 0, 200); color: #ffb347; font-weight: bold;"
             " padding: 4px 8px; border: 1px solid #ffb347; border-radius: 3px; }"
         )
-        self.banner.move(8, 8)
+        self.banner.move(8, 30)  # below the "A" orientation letter
         self.banner.hide()
+        # Orientation letters (radiological convention: the patient's right on the image's
+        # left, anterior at the top) and a PACS-style corner read-out of slice and window.
+        self.orientation = {k: self._overlay_label(k) for k in ("A", "P", "R", "L")}
+        self.info = self._overlay_label("")
+
+    def _overlay_label(self, text: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text, self)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        label.setStyleSheet("color: #e8d27a; font-weight: bold; background: transparent;")
+        return label
+
+    def set_info(self, text: str) -> None:
+        """The bottom-left read-out (slice, position, window)."""
+        self.info.setText(text)
+        self.info.adjustSize()
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        w, h = self.width(), self.height()
+        for key, label in self.orientation.items():
+            label.adjustSize()
+            lw, lh = label.width(), label.height()
+            x = {"R": 6, "L": w - lw - 6}.get(key, (w - lw) // 2)
+            y = {"A": 6, "P": h - lh - 6}.get(key, (h - lh) // 2)
+            label.move(x, y)
+        self.info.move(8, h - self.info.height() - 6)
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent | None) -> None:
+        super().resizeEvent(ev)
+        if hasattr(self, "info"):  # pyqtgraph resizes once before __init__ has finished
+            self._place_overlays()
 
     # -- listener interface used by SliceViewBox ---------------------------------------------
     def current_tool(self) -> Tool:
@@ -127,9 +158,7 @@ class SliceView(pg.GraphicsView):
     def reset_zoom(self) -> None:
         """Fit the whole slice in the view."""
         if self._shape is not None:
-            self.view.setRange(
-                xRange=(0, self._shape[1]), yRange=(0, self._shape[0]), padding=0.01
-            )
+            self.view.setRange(xRange=(0, self._shape[1]), yRange=(0, self._shape[0]), padding=0.01)
 
     def set_tool(self, tool: Tool) -> None:
         """Switch the left-drag tool; the brush circle shows only for paint tools."""
@@ -158,8 +187,9 @@ class SliceView(pg.GraphicsView):
         self.cursor_item.setVisible(self.tool.paints)
 
     # -- stamp ROI ----------------------------------------------------------------------------
-    def show_stamp_roi(self, center_rc: tuple[float, float], size_rc: tuple[float, float],
-                       angle_deg: float) -> StampRoi:
+    def show_stamp_roi(
+        self, center_rc: tuple[float, float], size_rc: tuple[float, float], angle_deg: float
+    ) -> StampRoi:
         """Show (or move) the stamp ROI: centre (row, col), size (rows, cols) in px, angle."""
         if self.stamp_roi is None:
             self.stamp_roi = StampRoi()

@@ -18,18 +18,20 @@ class StampRoi(pg.ROI):
 
     def __init__(self) -> None:
         pen = pg.mkPen((0, 220, 255), width=2, style=QtCore.Qt.PenStyle.DashLine)
-        super().__init__((0, 0), (10, 10), pen=pen, movable=True, rotatable=True,
-                         resizable=True)
+        super().__init__((0, 0), (10, 10), pen=pen, movable=True, rotatable=True, resizable=True)
         self.hoverPen = pg.mkPen((120, 240, 255), width=2)
         # Scale about the centre (keeps the lesion where it is); rotate about the centre too.
         self.addScaleHandle([1, 1], [0.5, 0.5])
         self.addScaleHandle([0, 0], [0.5, 0.5])
         self.addRotateHandle([0.5, -0.25], [0.5, 0.5])
-        self.setToolTip("Drag to move · corner handles scale · round handle rotates · "
-                        "Enter commits · Esc cancels")
+        self.setToolTip(
+            "Drag to move · corner handles scale · round handle rotates · "
+            "Enter commits · Esc cancels"
+        )
 
-    def set_pose(self, center_rc: tuple[float, float], size_rc: tuple[float, float],
-                 angle_deg: float) -> None:
+    def set_pose(
+        self, center_rc: tuple[float, float], size_rc: tuple[float, float], angle_deg: float
+    ) -> None:
         """Place the ROI without emitting a change (the document already knows this pose)."""
         w, h = float(size_rc[1]), float(size_rc[0])
         a = math.radians(angle_deg)

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from liversynth.lesions.shapes import procedural_lesion
-from liversynth.lesions.transforms import apply_transform, apply_transform_with_hu, random_transform
+from liversynth.lesions.transforms import (
+    apply_transform,
+    apply_transform_with_hu,
+    elastic,
+    flip,
+    random_transform,
+    rotate,
+    scale,
+)
 
 
 def _box(shape=(4, 10, 6)) -> np.ndarray:
@@ -100,3 +108,14 @@ def test_unknown_op_and_bad_patch():
         apply_transform(_box(), {"spacing_mm": [1, 1, 1], "ops": [{"op": "shear"}]})
     with pytest.raises(ValueError, match="differs"):
         apply_transform_with_hu(_box(), np.zeros((2, 2, 2)), {"spacing_mm": [1, 1, 1], "ops": []})
+
+
+def test_single_operations_return_their_record():
+    mask, _ = procedural_lesion(np.random.default_rng(4), (2.0, 1.0, 1.0), max_diameter_mm=15)
+    for fn, arg in ((flip, [0, 2]), (rotate, 30.0), (scale, 1.3), (scale, (1.0, 1.2, 0.8))):
+        new, record = fn(mask, (2.0, 1.0, 1.0), arg)
+        assert json.loads(json.dumps(record)) == record
+        np.testing.assert_array_equal(apply_transform(mask, record), new)
+    warped, record = elastic(mask, (2.0, 1.0, 1.0), 1.0, 4.0, seed=5)
+    assert record["ops"][0]["seed"] == 5 and warped.sum() == pytest.approx(mask.sum(), rel=0.2)
+    np.testing.assert_array_equal(apply_transform(mask, record), warped)

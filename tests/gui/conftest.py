@@ -19,9 +19,9 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from liversynth.volume import Case  # noqa: E402
+from liversynth.volume import Case
 
 #: Small enough for fast tests, large enough for recognisable anatomy and tumours.
 SMALL_SHAPE = (16, 128, 128)
@@ -83,8 +83,11 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
     # Belt and braces: a QMessageBox that slipped through must not block the test run.
     for name in ("critical", "information", "warning", "question"):
-        monkeypatch.setattr(QtWidgets.QMessageBox, name,
-                            staticmethod(lambda *_a, **_k: pytest.fail("unpatched dialog")))
+        monkeypatch.setattr(
+            QtWidgets.QMessageBox,
+            name,
+            staticmethod(lambda *_a, **_k: pytest.fail("unpatched dialog")),
+        )
     return log
 
 
@@ -94,16 +97,18 @@ class ConstantFiller:
     name = "mean"
     device = "cpu"
 
-    def fill(self, slice_hu: np.ndarray, mask: np.ndarray, *, liver_mask: Any = None,
-             seed: Any = None) -> np.ndarray:
+    def fill(
+        self, slice_hu: np.ndarray, mask: np.ndarray, *, liver_mask: Any = None, seed: Any = None
+    ) -> np.ndarray:
         out = np.array(slice_hu, dtype=np.float32, copy=True)
         out[mask] = 70.0
         return out
 
 
 @pytest.fixture
-def make_window(qtbot: Any, tmp_path: Path, dialog_log: DialogLog,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def make_window(
+    qtbot: Any, tmp_path: Path, dialog_log: DialogLog, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """Factory: a synchronous MainWindow (no case open yet)."""
     from liversynth_gui.app import make_app
     from liversynth_gui.main_window import MainWindow, WindowOptions
@@ -113,10 +118,16 @@ def make_window(qtbot: Any, tmp_path: Path, dialog_log: DialogLog,
     windows: list[MainWindow] = []
 
     def make(**overrides: Any) -> MainWindow:
-        settings = QtCore.QSettings(str(tmp_path / "settings.ini"),
-                                    QtCore.QSettings.Format.IniFormat)
-        opts = dict(synchronous=True, debounce_ms=0, autosave_dir=tmp_path / "autosave",
-                    cache_dir=None, settings=settings)
+        settings = QtCore.QSettings(
+            str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat
+        )
+        opts = dict(
+            synchronous=True,
+            debounce_ms=0,
+            autosave_dir=tmp_path / "autosave",
+            cache_dir=None,
+            settings=settings,
+        )
         opts.update(overrides)
         window = MainWindow(WindowOptions(**opts))
         qtbot.addWidget(window)
@@ -159,19 +170,27 @@ def widget_point(view: Any, row: float, col: float) -> QtCore.QPoint:
     return view.mapFromScene(scene)
 
 
-def send_mouse(widget: QtWidgets.QWidget, kind: QtCore.QEvent.Type, pos: QtCore.QPoint,
-               button: QtCore.Qt.MouseButton, buttons: QtCore.Qt.MouseButton,
-               modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier
-               ) -> None:
+def send_mouse(
+    widget: QtWidgets.QWidget,
+    kind: QtCore.QEvent.Type,
+    pos: QtCore.QPoint,
+    button: QtCore.Qt.MouseButton,
+    buttons: QtCore.Qt.MouseButton,
+    modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier,
+) -> None:
     """Deliver one mouse event with explicit button state (QTest.mouseMove has none)."""
     local = QtCore.QPointF(pos)
-    event = QtGui.QMouseEvent(kind, local, QtCore.QPointF(widget.mapToGlobal(pos)), button,
-                              buttons, modifiers)
+    event = QtGui.QMouseEvent(
+        kind, local, QtCore.QPointF(widget.mapToGlobal(pos)), button, buttons, modifiers
+    )
     QtWidgets.QApplication.sendEvent(widget, event)
 
 
-def drag(view: Any, points_rc: list[tuple[float, float]],
-         button: QtCore.Qt.MouseButton = QtCore.Qt.MouseButton.LeftButton) -> None:
+def drag(
+    view: Any,
+    points_rc: list[tuple[float, float]],
+    button: QtCore.Qt.MouseButton = QtCore.Qt.MouseButton.LeftButton,
+) -> None:
     """Press at the first (row, col), move through the others, release at the last."""
     vp = view.viewport()
     none = QtCore.Qt.MouseButton.NoButton
@@ -183,14 +202,25 @@ def drag(view: Any, points_rc: list[tuple[float, float]],
     QtWidgets.QApplication.processEvents()
 
 
-def wheel(view: Any, row: float, col: float, delta: int,
-          modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+def wheel(
+    view: Any,
+    row: float,
+    col: float,
+    delta: int,
+    modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier,
+) -> None:
     """One wheel event over pixel (row, col); ``delta`` 120 = one notch away from the user."""
     vp = view.viewport()
     pos = QtCore.QPointF(widget_point(view, row, col))
-    event = QtGui.QWheelEvent(pos, QtCore.QPointF(vp.mapToGlobal(pos.toPoint())),
-                              QtCore.QPoint(0, 0), QtCore.QPoint(0, delta),
-                              QtCore.Qt.MouseButton.NoButton, modifiers,
-                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    event = QtGui.QWheelEvent(
+        pos,
+        QtCore.QPointF(vp.mapToGlobal(pos.toPoint())),
+        QtCore.QPoint(0, 0),
+        QtCore.QPoint(0, delta),
+        QtCore.Qt.MouseButton.NoButton,
+        modifiers,
+        QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QtWidgets.QApplication.sendEvent(vp, event)
     QtWidgets.QApplication.processEvents()

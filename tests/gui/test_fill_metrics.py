@@ -11,8 +11,9 @@ from conftest import ConstantFiller, drag
 from liversynth_gui.panels.metrics import EMPTY_NOTE, HEALTHY_NOTE
 
 
-def test_whitening_the_real_tumour_fills_and_updates_views_and_metrics(window: Any,
-                                                                      qtbot: Any) -> None:
+def test_whitening_the_real_tumour_fills_and_updates_views_and_metrics(
+    window: Any, qtbot: Any
+) -> None:
     doc = window.doc
     assert window.metrics.values["psnr_slice"].text() == "—"
     window.actions.whiten_tumour.trigger()
@@ -57,8 +58,9 @@ def test_painting_healthy_liver_says_the_numbers_measure_change(window: Any, qtb
     assert window.side.images["synthetic"].image is None
 
 
-def test_each_edit_is_debounced_into_one_request(make_window: Any, small_case: Any,
-                                                qtbot: Any) -> None:
+def test_each_edit_is_debounced_into_one_request(
+    make_window: Any, small_case: Any, qtbot: Any
+) -> None:
     from liversynth.authoring import CaseSource
 
     window = make_window(debounce_ms=80)
@@ -81,13 +83,14 @@ def test_each_edit_is_debounced_into_one_request(make_window: Any, small_case: A
 
 
 def test_filler_combo_lists_registry_and_a_bad_model_file_keeps_the_current_one(
-        window: Any, dialog_log: Any, tmp_path: Path, qtbot: Any) -> None:
+    window: Any, dialog_log: Any, tmp_path: Path, qtbot: Any
+) -> None:
     window.fill.choose_filler("mean")  # real registry, synchronous worker
     assert window.doc.filler_name == "mean"
     names = [window.filler.combo.itemText(i) for i in range(window.filler.combo.count())]
     assert {"mean", "biharmonic"} <= set(names)
     assert window.filler.combo.currentText() == "mean"
-    assert window.filler.device_label.text() == "cpu"
+    assert window.filler.device_label.text() == "CPU"
     filler_before = window.worker.filler
     bad = tmp_path / "broken.safetensors"
     bad.write_bytes(b"not a model")
@@ -98,3 +101,17 @@ def test_filler_combo_lists_registry_and_a_bad_model_file_keeps_the_current_one(
     window.filler.combo.setCurrentIndex(names.index("biharmonic"))
     window.filler.combo.activated.emit(names.index("biharmonic"))
     assert window.doc.filler_name == "biharmonic"
+
+
+def test_v_shows_the_synthetic_slice_in_the_main_view(window: Any, qtbot: Any) -> None:
+    from PySide6 import QtCore
+
+    doc = window.doc
+    window.actions.whiten_tumour.trigger()
+    qtbot.waitUntil(lambda: doc.last_fill is not None, timeout=3000)
+    assert np.array_equal(window.view.image.image, doc.slice_hu())
+    qtbot.keyClick(window.view, QtCore.Qt.Key.Key_V)
+    assert np.array_equal(window.view.image.image, doc.last_fill)
+    assert "SYNTHETIC" in window.view.info.text()
+    qtbot.keyClick(window.view, QtCore.Qt.Key.Key_V)
+    assert np.array_equal(window.view.image.image, doc.slice_hu())

@@ -75,8 +75,7 @@ def test_window_presets_by_key_and_right_drag_window_level(window: Any, qtbot: A
 
 def test_overlay_keys_toggle_layers_and_sliders_set_opacity(window: Any, qtbot: Any) -> None:
     layers = window.view.layers
-    for key, name in ((Qt.Key.Key_L, "liver"), (Qt.Key.Key_T, "tumour"),
-                      (Qt.Key.Key_M, "lesion")):
+    for key, name in ((Qt.Key.Key_L, "liver"), (Qt.Key.Key_T, "tumour"), (Qt.Key.Key_M, "lesion")):
         assert layers[name].isVisible()
         qtbot.keyClick(window.view, key)
         assert not layers[name].isVisible() and not window.overlays.checks[name].isChecked()

@@ -25,6 +25,8 @@ def test_a_mouse_stroke_paints_the_document_mask_along_its_path(window: Any) -> 
     # The lesion layer shows the document's mask (display follows the model).
     shown = window.view.layers["lesion"].image
     assert shown is not None and np.array_equal(shown > 0, mask)
+    # When the stroke ends the whitened-input pane shows it at the top of the window.
+    assert np.allclose(window.side.images["input"].image[mask], doc.window.high)
 
 
 def test_undo_and_redo_by_keyboard_treat_one_stroke_as_one_step(window: Any, qtbot: Any) -> None:
@@ -40,14 +42,18 @@ def test_undo_and_redo_by_keyboard_treat_one_stroke_as_one_step(window: Any, qtb
     qtbot.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert np.array_equal(doc.mask, painted)
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(window.view, Qt.Key.Key_Z,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.view,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert np.array_equal(doc.mask, painted)
     assert window.actions.undo.isEnabled() and not window.actions.redo.isEnabled()
 
 
-def test_eraser_removes_pixels_and_clear_and_fill_holes_are_single_steps(window: Any,
-                                                                        qtbot: Any) -> None:
+def test_eraser_removes_pixels_and_clear_and_fill_holes_are_single_steps(
+    window: Any, qtbot: Any
+) -> None:
     doc = window.doc
     doc.brush_radius_px = 6
     drag(window.view, [(60, 60)])  # a single click is a dab

@@ -15,8 +15,9 @@ from PySide6 import QtCore, QtGui
 from liversynth.windowing import PRESETS
 
 
-def test_save_and_reopen_a_session_restores_the_work_exactly(window: Any, dialog_log: Any,
-                                                             tmp_path: Path) -> None:
+def test_save_and_reopen_a_session_restores_the_work_exactly(
+    window: Any, dialog_log: Any, tmp_path: Path
+) -> None:
     doc = window.doc
     doc.brush_radius_px = 4
     drag(window.view, [(40, 40), (45, 50)])
@@ -53,8 +54,9 @@ def test_save_and_reopen_a_session_restores_the_work_exactly(window: Any, dialog
     assert str(saved) in window.files.recent.paths()
 
 
-def test_quitting_with_unsaved_work_asks_and_cancel_keeps_the_window(window: Any,
-                                                                   dialog_log: Any) -> None:
+def test_quitting_with_unsaved_work_asks_and_cancel_keeps_the_window(
+    window: Any, dialog_log: Any
+) -> None:
     drag(window.view, [(60, 60)])
     dialog_log.unsaved_answer = "cancel"
     assert not window.close()
@@ -63,13 +65,13 @@ def test_quitting_with_unsaved_work_asks_and_cancel_keeps_the_window(window: Any
     assert window.close()
 
 
-def test_autosave_then_recovery_of_a_crashed_session(make_window: Any, small_case: Any,
-                                                     dialog_log: Any, tmp_path: Path) -> None:
+def test_autosave_then_recovery_of_a_crashed_session(
+    make_window: Any, small_case: Any, dialog_log: Any, tmp_path: Path
+) -> None:
     from liversynth.authoring import CaseSource
 
     crashed = make_window()
-    crashed.doc.open_case(small_case, source=CaseSource(phantom_seed=0,
-                                                         phantom_shape=SMALL_SHAPE))
+    crashed.doc.open_case(small_case, source=CaseSource(phantom_seed=0, phantom_shape=SMALL_SHAPE))
     crashed.doc.brush_radius_px = 5
     drag(crashed.view, [(64, 40), (64, 50)])
     mask, z = crashed.doc.mask.copy(), crashed.doc.slice_index
@@ -91,8 +93,9 @@ def test_autosave_then_recovery_of_a_crashed_session(make_window: Any, small_cas
     assert not autosave.exists()  # recovered: the old autosave is gone
 
 
-def test_a_corrupt_file_shows_an_error_and_the_app_keeps_its_case(window: Any, dialog_log: Any,
-                                                                 tmp_path: Path) -> None:
+def test_a_corrupt_file_shows_an_error_and_the_app_keeps_its_case(
+    window: Any, dialog_log: Any, tmp_path: Path
+) -> None:
     case_before = window.doc.case
     bad = tmp_path / "broken.nii.gz"
     bad.write_bytes(b"\x1f\x8b this is not a NIfTI file")
@@ -108,18 +111,23 @@ def test_a_corrupt_file_shows_an_error_and_the_app_keeps_its_case(window: Any, d
     assert window.doc.mask[60, 60]
 
 
-def test_open_volume_and_labels_files_by_drop_and_recent_menu(window: Any, dialog_log: Any,
-                                                             tmp_path: Path) -> None:
+def test_open_volume_and_labels_files_by_drop_and_recent_menu(
+    window: Any, dialog_log: Any, tmp_path: Path
+) -> None:
     from liversynth.io import save_nifti
 
     case = window.doc.case
     vol = save_nifti(case.volume.hu, case.volume.spacing_mm, tmp_path / "ct.nii.gz")
-    seg = save_nifti(case.labels, case.volume.spacing_mm, tmp_path / "ct_seg.nii.gz",
-                     labels=True)
+    seg = save_nifti(case.labels, case.volume.spacing_mm, tmp_path / "ct_seg.nii.gz", labels=True)
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(seg)), QtCore.QUrl.fromLocalFile(str(vol))])
-    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
-                            QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(
+        QtCore.QPointF(50, 50),
+        QtCore.Qt.DropAction.CopyAction,
+        mime,
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(drop)
     assert not dialog_log.errors
     doc = window.doc
@@ -134,17 +142,18 @@ def test_open_volume_and_labels_files_by_drop_and_recent_menu(window: Any, dialo
     assert actions and "ct.nii.gz" in actions[0].text()
 
 
-def test_open_labels_for_the_open_volume_and_a_grid_mismatch_error(window: Any,
-                                                                   dialog_log: Any,
-                                                                   tmp_path: Path) -> None:
+def test_open_labels_for_the_open_volume_and_a_grid_mismatch_error(
+    window: Any, dialog_log: Any, tmp_path: Path
+) -> None:
     from liversynth.io import save_nifti
 
     case = window.doc.case
     vol = save_nifti(case.volume.hu, case.volume.spacing_mm, tmp_path / "ct.nii.gz")
     window.files.open_path(str(vol))
     assert window.doc.case.labels is None and window.view.layers["liver"].image is None
-    wrong = save_nifti(np.zeros((4, 8, 8), np.uint8), (1.0, 1.0, 1.0), tmp_path / "w.nii.gz",
-                       labels=True)
+    wrong = save_nifti(
+        np.zeros((4, 8, 8), np.uint8), (1.0, 1.0, 1.0), tmp_path / "w.nii.gz", labels=True
+    )
     dialog_log.open_file = str(wrong)
     window.actions.open_labels.trigger()
     assert dialog_log.errors and "w.nii.gz" in dialog_log.errors[-1][1]
@@ -155,8 +164,9 @@ def test_open_labels_for_the_open_volume_and_a_grid_mismatch_error(window: Any,
 
 
 @pytest.mark.parametrize("answer", ["discard", "cancel"])
-def test_opening_another_case_over_unsaved_work_asks_first(window: Any, dialog_log: Any,
-                                                          tmp_path: Path, answer: str) -> None:
+def test_opening_another_case_over_unsaved_work_asks_first(
+    window: Any, dialog_log: Any, tmp_path: Path, answer: str
+) -> None:
     drag(window.view, [(60, 60)])
     dialog_log.unsaved_answer = answer
     before = window.doc.case

@@ -18,13 +18,17 @@ def _inside_roi(roi: Any, mask: np.ndarray, tolerance_px: float = 1.0) -> float:
     inside = 0
     for r, c in zip(rows, cols, strict=True):
         p = roi.mapFromParent(QtCore.QPointF(c + 0.5, r + 0.5))
-        if -tolerance_px <= p.x() <= w + tolerance_px and -tolerance_px <= p.y() <= h + tolerance_px:
+        if (
+            -tolerance_px <= p.x() <= w + tolerance_px
+            and -tolerance_px <= p.y() <= h + tolerance_px
+        ):
             inside += 1
     return inside / max(len(rows), 1)
 
 
-def test_place_stamp_shows_roi_and_preview_and_switches_to_stamp_tool(window: Any,
-                                                                      qtbot: Any) -> None:
+def test_place_stamp_shows_roi_and_preview_and_switches_to_stamp_tool(
+    window: Any, qtbot: Any
+) -> None:
     doc = window.doc
     doc.clear_mask()
     window.stamp.size_mm.setValue(15.0)
@@ -37,7 +41,8 @@ def test_place_stamp_shows_roi_and_preview_and_switches_to_stamp_tool(window: An
 
 
 def test_moving_rotating_and_scaling_the_roi_poses_the_stamp_then_enter_commits(
-        window: Any, qtbot: Any) -> None:
+    window: Any, qtbot: Any
+) -> None:
     doc = window.doc
     doc.clear_mask()
     window.stamp.size_mm.setValue(18.0)

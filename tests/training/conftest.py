@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,12 @@ from model_training.prepare import prepare_dataset
 
 
 @pytest.fixture(autouse=True)
-def _one_thread() -> None:
+def _one_thread() -> Iterator[None]:
     # The machine has two cores shared by many; one thread is faster than fighting for two.
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def write_lits_phantoms(root: Path, seeds: list[int]) -> Path:
@@ -25,8 +29,9 @@ def write_lits_phantoms(root: Path, seeds: list[int]) -> Path:
     for seed in seeds:
         case = make_phantom(seed=seed, shape=PHANTOM_SHAPE)
         save_nifti(case.volume.hu, case.volume.spacing_mm, root / f"volume-{seed}.nii.gz")
-        save_nifti(case.labels, case.volume.spacing_mm, root / f"segmentation-{seed}.nii.gz",
-                   labels=True)
+        save_nifti(
+            case.labels, case.volume.spacing_mm, root / f"segmentation-{seed}.nii.gz", labels=True
+        )
     return root
 
 

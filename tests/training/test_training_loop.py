@@ -19,18 +19,35 @@ from model_training.train import train
 
 
 def _cfg(data: Path | None, out: Path, **kw) -> TrainConfig:
-    base = dict(data=str(data) if data else None, out=str(out), model_overrides=dict(TINY_MODEL),
-                epochs=1, iters_per_epoch=4, progress=False, checkpoint_every_steps=2)
+    base = dict(
+        data=str(data) if data else None,
+        out=str(out),
+        model_overrides=dict(TINY_MODEL),
+        epochs=1,
+        iters_per_epoch=4,
+        progress=False,
+        checkpoint_every_steps=2,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
 
-def test_one_epoch_on_the_phantom_writes_a_usable_model(phantom_dataset: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_one_epoch_on_the_phantom_writes_a_usable_model(
+    phantom_dataset: Path, tmp_path: Path
+) -> None:
     result = train(_cfg(phantom_dataset, tmp_path / "run"))
     run = tmp_path / "run"
     assert result.finished and result.global_step == 4
-    for name in ("state.safetensors", "model.safetensors", "model-last.safetensors",
-                 "losses.csv", "losses.png", "val.csv", "run.json"):
+    for name in (
+        "state.safetensors",
+        "model.safetensors",
+        "model-last.safetensors",
+        "losses.csv",
+        "losses.png",
+        "val.csv",
+        "run.json",
+    ):
         assert (run / name).is_file(), name
     curves = read_csv(run / "losses.csv")
     assert curves["step"].tolist() == [1, 2, 3, 4]
@@ -68,4 +85,6 @@ def test_resume_mid_epoch_is_bit_exact(tmp_path: Path) -> None:
     for key in a_state:
         if key.startswith(("G.", "D.", "EMA.", "optG.", "optD.")):
             assert torch.equal(a_state[key], b_state[key]), key
-    assert (tmp_path / "a" / "losses.csv").read_text() == (tmp_path / "b" / "losses.csv").read_text()
+    assert (tmp_path / "a" / "losses.csv").read_text() == (
+        tmp_path / "b" / "losses.csv"
+    ).read_text()

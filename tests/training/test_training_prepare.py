@@ -47,6 +47,17 @@ def test_bad_case_is_skipped_and_reported(
     assert saved["split_unit"] == "lesion" and "LESION" in saved["warnings"][0]
 
 
+def test_paper_slices_are_exported_on_request(lits_phantoms: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    for name in ("volume-1.nii.gz", "segmentation-1.nii.gz"):
+        (one / name).write_bytes((lits_phantoms / name).read_bytes())
+    manifest = prepare_dataset([one], tmp_path / "out", paper_slices=True, progress=False)
+    folder = tmp_path / "out" / "paper_slices" / manifest["cases"][0]["name"]
+    assert (folder / "slices.json").is_file()
+    assert len(list(folder.glob("mask_*.png"))) == len(manifest["slices"])
+
+
 def test_existing_dataset_is_not_overwritten(phantom_dataset: Path) -> None:
     with pytest.raises(FileExistsError):
         prepare_dataset([phantom_dataset], phantom_dataset, progress=False)

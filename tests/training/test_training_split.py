@@ -17,9 +17,17 @@ def _records(patients: int, slices_per_lesion: dict[int, list[int]]) -> list[Sli
             for z in zs:
                 by_z.setdefault(z, []).append(comp)
         for z, comps in sorted(by_z.items()):
-            out.append(SliceRecord(case=f"c{p}", patient=f"p{p}", z=z, spacing_mm=(1, 1, 1),
-                                   full_shape=(8, 8), components=sorted(comps),
-                                   eval_components=sorted(comps)))
+            out.append(
+                SliceRecord(
+                    case=f"c{p}",
+                    patient=f"p{p}",
+                    z=z,
+                    spacing_mm=(1, 1, 1),
+                    full_shape=(8, 8),
+                    components=sorted(comps),
+                    eval_components=sorted(comps),
+                )
+            )
     return out
 
 
@@ -47,8 +55,9 @@ def test_unknown_test_case_is_refused() -> None:
 
 def test_lesion_split_never_trains_on_a_held_out_lesion() -> None:
     # One patient, lesions 1..5; lesion 2 overlaps lesion 1's slices (mixed slices 3-4).
-    records = _records(1, {1: [0, 1, 2, 3, 4], 2: [3, 4, 5, 6], 3: [8, 9, 10],
-                           4: [12, 13], 5: [15, 16, 17, 18]})
+    records = _records(
+        1, {1: [0, 1, 2, 3, 4], 2: [3, 4, 5, 6], 3: [8, 9, 10], 4: [12, 13], 5: [15, 16, 17, 18]}
+    )
     plan = assign_splits(records, seed=0, val_fraction=0.2, test_fraction=0.2)
     assert plan.unit == "lesion" and "LESION" in plan.warnings[0]
     held = {k.rsplit(":", 1)[1] for k, v in plan.lesions.items() if v != "train"}

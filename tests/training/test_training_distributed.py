@@ -1,0 +1,56 @@
+"""DistributedDataParallel through torchrun: two gloo processes on the CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from training_helpers import TINY_MODEL_ARGS
+
+from liversynth.checkpoint import load_model
+from model_training.distributed import DistContext
+from model_training.state import load_training_state
+
+
+def test_context_from_torchrun_variables() -> None:
+    ctx = DistContext.from_env({"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1"})
+    assert (ctx.rank, ctx.world, ctx.enabled, ctx.is_main) == (1, 2, True, False)
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_on_cpu(tmp_path: Path) -> None:
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
+    run = tmp_path / "run"
+    cmd = [
+        torchrun,
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "model_training",
+        "train",
+        "--phantom",
+        "1",
+        *TINY_MODEL_ARGS,
+        "--epochs",
+        "1",
+        "--iters-per-epoch",
+        "3",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out",
+        str(run),
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((run / "run.json").read_text())["world_size"] == 2
+    assert load_training_state(run / "state.safetensors").state.global_step == 3
+    assert len((run / "losses.csv").read_text().splitlines()) == 4  # rank 0 logs alone
+    load_model(run / "model.safetensors")
