@@ -116,7 +116,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     else:
         out["dicom"] = {"skipped": "3Dircadb1.1 absent or --quick"}
 
-    shape = (6, 64, 64) if ctx.quick else (500, 512, 512)
+    shape = (8, 64, 64) if ctx.quick else (500, 512, 512)
     hu, content = _nifti_content(ctx, shape)
     for suffix, repeats in ((".nii", 2 if ctx.quick else 7), (".nii.gz", 2 if ctx.quick else 3)):
         path = ctx.scratch / f"volume{suffix}"

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import struct
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -36,6 +34,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from liversynth.atomic import atomic_write
 from liversynth.errors import ModelFileError
 from liversynth.networks import ModelConfig, UNetGenerator, build_generator
 
@@ -58,48 +57,8 @@ _DTYPE_BYTES = {
     "U8": 1,
 }
 
-Writer = Callable[[Path], None]
-
 
 # ---------------------------------------------------------------------------- atomic writes
-def atomic_write(path: str | Path, data: bytes | Writer) -> Path:
-    """Write a file so that readers see either the old or the complete new content.
-
-    The data goes to a temporary file in the same folder, is flushed and fsynced, then
-    ``os.replace``-d over ``path``; the folder is fsynced so the rename survives a crash.
-
-    Args:
-        path: destination; its folder is created if missing.
-        data: the bytes, or a callable that writes the file at the path it is given.
-
-    Returns:
-        ``path`` as a ``Path``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        if callable(data):
-            os.close(fd)
-            data(tmp)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a model or export is meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """:func:`atomic_write` for bytes."""
     return atomic_write(path, bytes(data))
@@ -112,19 +71,6 @@ def atomic_save_safetensors(
     cpu = {name: t.detach().to("cpu").contiguous() for name, t in tensors.items()}
     meta = dict(metadata) if metadata else None
     return atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=meta))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a folder; its rename is durable enough.
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------------- saving

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     startup.begin()
     code = app.exec()
+    window.files.shutdown()  # idempotent; covers a quit that bypassed closeEvent
     return startup.exit_code if startup.exit_code is not None else int(code)
 
 

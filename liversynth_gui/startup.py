@@ -68,6 +68,7 @@ class Startup(QtCore.QObject):
             )
         if self.config.quit_after_startup:
             self.exit_code = 0
+            self.window.close()  # the clean-exit path: removes this run's autosave lock
             QtWidgets.QApplication.quit()
             return
         model = None if self.config.model is None else str(self.config.model)

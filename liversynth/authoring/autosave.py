@@ -22,10 +22,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from liversynth.atomic import atomic_write_stream
 from liversynth.authoring.document import Document
 from liversynth.authoring.session import (
     SESSION_SUFFIX,
-    atomic_write,
     load_session,
     read_session,
     save_session,
@@ -93,7 +93,7 @@ class Autosaver:
         self._saved_revision: int | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
         lock = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-        atomic_write(self.lock_path, lambda f: f.write(json.dumps(lock).encode("utf-8")))
+        atomic_write_stream(self.lock_path, lambda f: f.write(json.dumps(lock).encode("utf-8")))
 
     @property
     def doc(self) -> Document:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from liversynth.atomic import atomic_write_stream
 from liversynth.authoring.document import Document
 from liversynth.authoring.source import CaseSource
 from liversynth.authoring.stamp import LesionStamp, StampPose
@@ -34,41 +33,6 @@ from liversynth.windowing import Window
 SESSION_FORMAT = "liversynth-session"
 SESSION_VERSION = 1
 SESSION_SUFFIX = ".lsession"
-
-
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file so that readers see the old content or the complete new one, never half.
-
-    ``write`` fills a temporary file in the same folder; it is flushed, fsynced and renamed over
-    ``path`` (``os.replace`` is atomic on one filesystem). If ``write`` raises, the temporary
-    file is removed, ``path`` is untouched and the exception propagates.
-
-    Args:
-        path: destination file.
-        write: callback receiving a binary file object.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # Persist the rename itself (POSIX); not possible/needed on every platform.
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -128,7 +92,7 @@ def save_session(doc: Document, path: str | Path, *, mark_clean: bool = True) ->
     """
     path = Path(path)
     try:
-        atomic_write(path, lambda f: write_session(doc, f))
+        atomic_write_stream(path, lambda f: write_session(doc, f))
     except OSError as err:
         raise LiverSynthError(f"{path}: cannot save the session ({err.strerror or err})") from err
     if mark_clean:

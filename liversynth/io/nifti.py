@@ -9,8 +9,6 @@ further copy.
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
+from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
 from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
@@ -226,19 +225,6 @@ def load_nifti(path: str | Path, limits: Limits | None = None) -> Volume:
     return Volume(hu, spacing_zyx_mm(display_affine), str(path), metadata)
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # e.g. Windows: directories cannot be opened
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def save_nifti(
     array_zyx: np.ndarray,
     spacing_mm: tuple[float, float, float],
@@ -293,20 +279,7 @@ def save_nifti(
     if labels:
         img.header.set_intent("label")
     suffix = ".nii.gz" if path.name.lower().endswith(".gz") else ".nii"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        nib.save(img, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
+    return atomic_write(path, lambda tmp: nib.save(img, tmp), suffix=suffix)
 
 
 def _storage_array(arr: np.ndarray, labels: bool, path: Path) -> np.ndarray:

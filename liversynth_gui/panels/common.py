@@ -10,6 +10,8 @@ def action_button(action: QtGui.QAction, *, text: str | None = None) -> QtWidget
     button = QtWidgets.QToolButton()
     button.setDefaultAction(action)
     button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+    # Clicking a tool must not take the keyboard from the image (arrows step slices there).
+    button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
     button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
     if text is not None:
         button.setText(text)

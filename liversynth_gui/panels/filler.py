@@ -68,6 +68,7 @@ class FillerPanel(QtWidgets.QWidget):
         controller.fillersListed.connect(self._list)
         controller.fillerReady.connect(self._ready)
         controller.note.connect(self.note_label.setText)
+        controller.error.connect(self._revert)
         controller.worker.busy_changed.connect(self._busy)
 
     def bind(self, doc: Document) -> None:
@@ -97,6 +98,11 @@ class FillerPanel(QtWidgets.QWidget):
             return
         path = self.doc.model_path if name == "gan" else None
         self.controller.choose_filler(name, path)
+
+    def _revert(self, *_args: object) -> None:
+        """A filler could not be built: show the one still in use."""
+        if self.doc is not None:
+            self._show_filler(self.doc.filler_name, self.doc.model_path)
 
     def choose_model(self) -> None:
         """Ask for a ``*.safetensors`` generator and load it (the old one stays on failure)."""

@@ -212,6 +212,11 @@ class SliceView(pg.GraphicsView):
         self.place_cursor(row, col)
         self.hovered.emit(row, col)
 
+    def enterEvent(self, ev: QtGui.QEnterEvent) -> None:
+        # Pointing at the image gives it the keyboard: arrows and PageUp/Down step slices.
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().enterEvent(ev)
+
     def leaveEvent(self, ev: QtCore.QEvent) -> None:
         self.cursor_item.setVisible(False)
         super().leaveEvent(ev)

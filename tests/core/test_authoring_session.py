@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from authoring_cases import SHAPE, small_case
 
+from liversynth.atomic import atomic_write_stream
 from liversynth.authoring import CaseSource, Document
-from liversynth.authoring.session import atomic_write, load_session, read_session, save_session
+from liversynth.authoring.session import load_session, read_session, save_session
 from liversynth.errors import LiverSynthError, LoadError
 from liversynth.windowing import Window
 
@@ -118,7 +119,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> N
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        atomic_write(target, failing_writer)
+        atomic_write_stream(target, failing_writer)
     assert target.read_bytes() == b"old content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]  # no temp left behind
 

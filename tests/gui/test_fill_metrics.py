@@ -98,6 +98,11 @@ def test_filler_combo_lists_registry_and_a_bad_model_file_keeps_the_current_one(
     window.actions.choose_model.trigger()
     assert dialog_log.errors and "broken.safetensors" in dialog_log.errors[-1][1]
     assert window.worker.filler is filler_before and window.doc.filler_name == "mean"
+    # Choosing "gan" in the combo with that broken file selected also fails and reverts.
+    window.doc.model_path = str(bad)
+    window.filler.combo.setCurrentIndex(names.index("gan"))
+    window.filler.combo.activated.emit(names.index("gan"))
+    assert window.filler.combo.currentText() == "mean" and len(dialog_log.errors) == 2
     window.filler.combo.setCurrentIndex(names.index("biharmonic"))
     window.filler.combo.activated.emit(names.index("biharmonic"))
     assert window.doc.filler_name == "biharmonic"
