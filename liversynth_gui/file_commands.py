@@ -265,6 +265,9 @@ class FileCommands(QtCore.QObject):
             dialogs.show_error(self.parent_widget, "Could not save the session", err)
             return False
         self.recent.add(path)
+        # The work is safe in the user's file: an older autosave must not be offered after a
+        # crash. The lock stays, so later unsaved work is still protected.
+        self.autosaver.path.unlink(missing_ok=True)
         self.host.show_status(f"Session saved to {path}")
         return True
 

@@ -127,5 +127,7 @@ class SliceViewBox(pg.ViewBox):
         elif self._stroking:
             self.listener.on_stroke("move", row, col)
         if ev.isFinish() and self._stroking:
+            # The release point was stroked just above (pyqtgraph may have dropped the last
+            # move under its rate limit, the release itself always arrives).
             self._stroking = False
             self.listener.on_stroke("finish", row, col)

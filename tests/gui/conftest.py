@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from liversynth.volume import Case
 
@@ -191,12 +191,16 @@ def drag(
     points_rc: list[tuple[float, float]],
     button: QtCore.Qt.MouseButton = QtCore.Qt.MouseButton.LeftButton,
 ) -> None:
-    """Press at the first (row, col), move through the others, release at the last."""
+    """Press at the first (row, col), move through the others, release at the last.
+
+    Moves are spaced beyond pyqtgraph's mouse rate limit (100 events/s), as a hand would be.
+    """
     vp = view.viewport()
     none = QtCore.Qt.MouseButton.NoButton
     pts = [widget_point(view, r, c) for r, c in points_rc]
     send_mouse(vp, QtCore.QEvent.Type.MouseButtonPress, pts[0], button, button)
     for p in pts[1:]:
+        QtTest.QTest.qWait(12)
         send_mouse(vp, QtCore.QEvent.Type.MouseMove, p, none, button)
     send_mouse(vp, QtCore.QEvent.Type.MouseButtonRelease, pts[-1], button, none)
     QtWidgets.QApplication.processEvents()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import drag, wheel, widget_point
 from PySide6 import QtCore
 
@@ -95,3 +96,27 @@ def test_status_bar_reads_hu_and_position_under_the_cursor(window: Any, qtbot: A
     assert f"HU {hu:6.0f}".replace("  ", " ").split()[1] in text
     assert "row  50" in text and "col  70" in text
     assert f"slice {doc.slice_index + 1}/{doc.n_slices}" in text and "mm" in text
+
+
+def test_the_four_comparison_panes_zoom_and_pan_together(window: Any) -> None:
+    boxes = window.side.boxes
+    boxes["difference"].scaleBy((0.5, 0.5))  # what Ctrl+wheel over that pane does
+    boxes["truth"].translateBy(x=7, y=-3)  # what a drag over that pane does
+    ranges = {k: b.viewRange() for k, b in boxes.items()}
+    for key in ("synthetic", "truth", "difference"):
+        for axis in (0, 1):
+            # Same centre; extents agree up to the aspect lock's pixel rounding.
+            lo, hi = ranges[key][axis]
+            lo0, hi0 = ranges["input"][axis]
+            assert (lo + hi) / 2 == pytest.approx((lo0 + hi0) / 2, abs=0.5)
+            assert hi - lo == pytest.approx(hi0 - lo0, rel=0.02)
+    # The panes stop following the lesion once the user has zoomed them by hand...
+    boxes["truth"].sigRangeChangedManually.emit([True, True])
+    before = boxes["input"].viewRange()
+    window.actions.whiten_tumour.trigger()
+    assert boxes["input"].viewRange() == before
+    # ...and "Fit" makes them follow it again.
+    window.actions.reset_zoom.trigger()
+    rows = window.doc.mask.any(axis=1).nonzero()[0]
+    y0, y1 = boxes["input"].viewRange()[1]
+    assert y0 <= rows[0] and y1 >= rows[-1] + 1 and (y1 - y0) < window.doc.slice_shape[0]

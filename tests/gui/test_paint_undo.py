@@ -102,3 +102,21 @@ def test_brush_circle_follows_the_cursor_with_the_brush_radius(window: Any, qtbo
     assert window.view.cursor_item.isVisible()
     assert abs(rect.width() - 14) < 1e-6
     assert abs(rect.center().x() - 40.5) < 1e-6 and abs(rect.center().y() - 30.5) < 1e-6
+
+
+def test_a_fast_stroke_is_gap_free_and_ends_at_the_release_point(window: Any) -> None:
+    """pyqtgraph drops moves faster than 100/s; the stroke must still reach the release."""
+    from conftest import send_mouse
+
+    doc = window.doc
+    doc.clear_mask()
+    doc.brush_radius_px = 2
+    vp = window.view.viewport()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    ev = QtCore.QEvent.Type
+    send_mouse(vp, ev.MouseButtonPress, widget_point(window.view, 30, 20), left, left)
+    for col in range(24, 100, 4):  # no pause between moves: most are dropped
+        send_mouse(vp, ev.MouseMove, widget_point(window.view, 30, col), none, left)
+    send_mouse(vp, ev.MouseButtonRelease, widget_point(window.view, 30, 100), left, none)
+    assert doc.mask[30, 20:101].all()
+    assert doc.history.undo_label == "paint" and not doc.stroke_active

@@ -93,6 +93,20 @@ def test_autosave_then_recovery_of_a_crashed_session(
     assert not autosave.exists()  # recovered: the old autosave is gone
 
 
+def test_saving_removes_the_autosave_but_keeps_protecting_new_work(
+    window: Any, dialog_log: Any, tmp_path: Path
+) -> None:
+    files = window.files
+    drag(window.view, [(60, 60)])
+    assert files.autosave_tick() and files.autosaver.path.is_file()
+    assert files.save_to(tmp_path / "mine.lsession")
+    assert not files.autosaver.path.exists()  # saved work is never offered as "recovered"
+    assert files.autosaver.lock_path.is_file()
+    drag(window.view, [(80, 80)])
+    files.autosaver.last_save_time = None  # skip the 30 s spacing
+    assert files.autosave_tick() and files.autosaver.path.is_file()
+
+
 def test_a_corrupt_file_shows_an_error_and_the_app_keeps_its_case(
     window: Any, dialog_log: Any, tmp_path: Path
 ) -> None:

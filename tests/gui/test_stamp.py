@@ -122,3 +122,18 @@ def test_real_lesion_source_and_outside_liver_warning(window: Any) -> None:
     assert not window.view.banner.isHidden()
     assert "outside the liver" in window.view.banner.text()
     assert "outside the liver" in window.stamp.warning.text()
+
+
+def test_dragging_the_roi_body_with_the_mouse_moves_the_stamp(window: Any) -> None:
+    from conftest import drag
+
+    doc = window.doc
+    doc.clear_mask()
+    window.stamp.size_mm.setValue(30.0)
+    window.actions.new_stamp.trigger()
+    (r0, c0), _, _ = window.view.stamp_roi.pose()
+    before = doc.mask.copy()
+    drag(window.view, [(r0, c0), (r0 + 4, c0 + 2), (r0 + 10, c0 + 5)])
+    r1, c1 = doc.stamp.pose.centre_rc
+    assert r1 == pytest.approx(r0 + 10, abs=1.0) and c1 == pytest.approx(c0 + 5, abs=1.0)
+    assert np.array_equal(doc.mask, before)  # in stamp mode a drag never paints
