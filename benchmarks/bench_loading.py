@@ -48,9 +48,7 @@ def bare_nibabel(path: Path) -> np.ndarray:
     return np.asanyarray(nib.load(path).dataobj)
 
 
-def _alternate(
-    contenders: dict[str, Callable[[], object]], repeats: int
-) -> dict[str, list[float]]:
+def _alternate(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
     """Time each contender ``repeats`` times, interleaved, after one untimed round."""
     for fn in contenders.values():
         fn()

@@ -61,9 +61,25 @@ def _end_to_end(
     from model_training.__main__ import main as cli
 
     out = ctx.scratch / f"synth_{filler}_{k}"
-    argv = ["synthesize", "--healthy", *healthy, "--lesions", str(bank), "--count", str(count),
-            "--filler", filler, "--device", "cpu", "--workers", "1", "--out", str(out),
-            "--seed", str(k)]
+    argv = [
+        "synthesize",
+        "--healthy",
+        *healthy,
+        "--lesions",
+        str(bank),
+        "--count",
+        str(count),
+        "--filler",
+        filler,
+        "--device",
+        "cpu",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--seed",
+        str(k),
+    ]
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = cli(argv)

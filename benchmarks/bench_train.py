@@ -19,7 +19,6 @@ import json
 import re
 import shutil
 import time
-from pathlib import Path
 from typing import Any
 
 from benchmarks.context import ROOT, BenchContext
@@ -71,8 +70,17 @@ def _prepare(ctx: BenchContext) -> str | None:
     out = ctx.scratch / "train_data"
     if not out.exists():
         with contextlib.redirect_stderr(io.StringIO()):
-            code = cli(["prepare", "--data", str(folder), "--out", str(out), "--full-slice",
-                        "--no-progress"])
+            code = cli(
+                [
+                    "prepare",
+                    "--data",
+                    str(folder),
+                    "--out",
+                    str(out),
+                    "--full-slice",
+                    "--no-progress",
+                ]
+            )
         if code != 0:
             return None
     return str(out)

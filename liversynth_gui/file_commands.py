@@ -15,7 +15,12 @@ from typing import Protocol
 from PySide6 import QtCore, QtWidgets
 
 from liversynth.authoring import CaseSource, Document
-from liversynth.authoring.autosave import Autosaver, find_recoverable, remove_autosave
+from liversynth.authoring.autosave import (
+    Autosaver,
+    find_recoverable,
+    recover,
+    remove_autosave,
+)
 from liversynth.authoring.session import SESSION_SUFFIX, load_session, save_session
 from liversynth.errors import LiverSynthError
 from liversynth.volume import Case
@@ -45,21 +50,27 @@ class DocumentHost(Protocol):
     def show_status(self, text: str, timeout_ms: int = 6000) -> None: ...
 
 
-def session_case(path: str | Path, cache_dir: Path | None) -> Document:
-    """Reopen a session; a phantom case comes from the demo cache when possible."""
+def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
+    """The session's case when it is the phantom and the demo cache has it (else None)."""
     from liversynth.authoring.session import read_session
 
     meta, _masks, _stamp = read_session(path)
     source = CaseSource.from_json(meta.get("source") or {})
-    case: Case | None = None
-    if source.phantom_seed is not None and source.phantom_shape and source.phantom_spacing_mm:
-        case = demo_case(
-            source.phantom_seed,
-            source.phantom_shape,
-            source.phantom_spacing_mm,
-            cache_dir=cache_dir,
-        ).case
-    return load_session(path, case=case)
+    if source.phantom_seed is None or not source.phantom_shape or not source.phantom_spacing_mm:
+        return None
+    return demo_case(
+        source.phantom_seed, source.phantom_shape, source.phantom_spacing_mm, cache_dir=cache_dir
+    ).case
+
+
+def session_case(path: str | Path, cache_dir: Path | None) -> Document:
+    """Reopen a session; a phantom case comes from the demo cache when possible."""
+    return load_session(path, case=_cached_phantom(path, cache_dir))
+
+
+def recovered_case(path: str | Path, cache_dir: Path | None) -> Document:
+    """Reopen an autosave as unsaved work (``session_path`` = the user's last saved file)."""
+    return recover(path, case=_cached_phantom(path, cache_dir))
 
 
 class FileCommands(QtCore.QObject):
@@ -222,13 +233,17 @@ class FileCommands(QtCore.QObject):
         if result.source.volume_path:
             self.recent.add(result.source.volume_path)
 
-    def _session_loaded(self, result: object, *, remember: bool = True) -> None:
+    def _session_loaded(self, result: object, *, recovered: bool = False) -> None:
         assert isinstance(result, Document)
         self.autosaver.doc = result
-        self.host.set_document(result, Path(result.session_path or "session").name)
-        self.host.show_status(f"Session {result.session_path} reopened")
-        if remember and result.session_path:
-            self.recent.add(result.session_path)
+        name = Path(result.session_path).name if result.session_path else "unsaved session"
+        self.host.set_document(result, f"{name} (recovered)" if recovered else name)
+        if recovered:
+            self.host.show_status("Recovered the unsaved work of the last run", 10000)
+        else:
+            self.host.show_status(f"Session {result.session_path} reopened")
+            if result.session_path:
+                self.recent.add(result.session_path)
 
     def _load_failed(self, message: str) -> None:
         self.host.show_status("Could not open the file", 8000)
@@ -289,14 +304,13 @@ class FileCommands(QtCore.QObject):
             return False
 
         def recovered(result: object) -> None:
-            self._session_loaded(result, remember=False)
-            assert isinstance(result, Document)
-            result.session_path = None  # the autosave is not the user's file
-            result.mark_dirty()
-            for path in found:
-                remove_autosave(path)
+            self._session_loaded(result, recovered=True)
+            # Write this run's own autosave first, then drop the crashed run's files.
+            if self.autosaver.save_now():
+                for path in found:
+                    remove_autosave(path)
 
-        self.runner.run(lambda: session_case(newest, self.cache_dir), recovered)
+        self.runner.run(lambda: recovered_case(newest, self.cache_dir), recovered)
         return True
 
     def shutdown(self) -> None:

@@ -13,18 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore, QtGui, QtTest, QtWidgets
+from gui_helpers import SMALL_SHAPE, ConstantFiller
+from PySide6 import QtCore, QtWidgets
 
 from liversynth.volume import Case
-
-#: Small enough for fast tests, large enough for recognisable anatomy and tumours.
-SMALL_SHAPE = (16, 128, 128)
 
 
 @dataclass
@@ -91,20 +88,6 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     return log
 
 
-class ConstantFiller:
-    """A fast, deterministic filler: the mask becomes 70 HU (the rest is unchanged)."""
-
-    name = "mean"
-    device = "cpu"
-
-    def fill(
-        self, slice_hu: np.ndarray, mask: np.ndarray, *, liver_mask: Any = None, seed: Any = None
-    ) -> np.ndarray:
-        out = np.array(slice_hu, dtype=np.float32, copy=True)
-        out[mask] = 70.0
-        return out
-
-
 @pytest.fixture
 def make_window(
     qtbot: Any, tmp_path: Path, dialog_log: DialogLog, monkeypatch: pytest.MonkeyPatch
@@ -161,70 +144,3 @@ def window(make_window: Any, small_case: Case) -> Any:
     w.doc.set_slice(z)
     QtWidgets.QApplication.processEvents()
     return w
-
-
-# -- mouse helpers ------------------------------------------------------------------------------
-def widget_point(view: Any, row: float, col: float) -> QtCore.QPoint:
-    """Viewport position (widget pixels) of the centre of array pixel (row, col)."""
-    scene = view.view.mapViewToScene(QtCore.QPointF(col + 0.5, row + 0.5))
-    return view.mapFromScene(scene)
-
-
-def send_mouse(
-    widget: QtWidgets.QWidget,
-    kind: QtCore.QEvent.Type,
-    pos: QtCore.QPoint,
-    button: QtCore.Qt.MouseButton,
-    buttons: QtCore.Qt.MouseButton,
-    modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier,
-) -> None:
-    """Deliver one mouse event with explicit button state (QTest.mouseMove has none)."""
-    local = QtCore.QPointF(pos)
-    event = QtGui.QMouseEvent(
-        kind, local, QtCore.QPointF(widget.mapToGlobal(pos)), button, buttons, modifiers
-    )
-    QtWidgets.QApplication.sendEvent(widget, event)
-
-
-def drag(
-    view: Any,
-    points_rc: list[tuple[float, float]],
-    button: QtCore.Qt.MouseButton = QtCore.Qt.MouseButton.LeftButton,
-) -> None:
-    """Press at the first (row, col), move through the others, release at the last.
-
-    Moves are spaced beyond pyqtgraph's mouse rate limit (100 events/s), as a hand would be.
-    """
-    vp = view.viewport()
-    none = QtCore.Qt.MouseButton.NoButton
-    pts = [widget_point(view, r, c) for r, c in points_rc]
-    send_mouse(vp, QtCore.QEvent.Type.MouseButtonPress, pts[0], button, button)
-    for p in pts[1:]:
-        QtTest.QTest.qWait(12)
-        send_mouse(vp, QtCore.QEvent.Type.MouseMove, p, none, button)
-    send_mouse(vp, QtCore.QEvent.Type.MouseButtonRelease, pts[-1], button, none)
-    QtWidgets.QApplication.processEvents()
-
-
-def wheel(
-    view: Any,
-    row: float,
-    col: float,
-    delta: int,
-    modifiers: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier,
-) -> None:
-    """One wheel event over pixel (row, col); ``delta`` 120 = one notch away from the user."""
-    vp = view.viewport()
-    pos = QtCore.QPointF(widget_point(view, row, col))
-    event = QtGui.QWheelEvent(
-        pos,
-        QtCore.QPointF(vp.mapToGlobal(pos.toPoint())),
-        QtCore.QPoint(0, 0),
-        QtCore.QPoint(0, delta),
-        QtCore.Qt.MouseButton.NoButton,
-        modifiers,
-        QtCore.Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QtWidgets.QApplication.sendEvent(vp, event)
-    QtWidgets.QApplication.processEvents()

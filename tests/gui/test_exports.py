@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ConstantFiller
+from gui_helpers import ConstantFiller
 
 from liversynth.volume import TUMOUR
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from conftest import ConstantFiller, drag
+from gui_helpers import ConstantFiller, drag
 
 from liversynth_gui.panels.metrics import EMPTY_NOTE, HEALTHY_NOTE
 

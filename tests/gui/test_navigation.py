@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import drag, wheel, widget_point
+from gui_helpers import drag, wheel, widget_point
 from PySide6 import QtCore
 
 from liversynth.windowing import PRESETS

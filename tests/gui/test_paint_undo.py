@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from conftest import drag, wheel, widget_point
+from gui_helpers import drag, wheel, widget_point
 from PySide6 import QtCore
 
 Qt = QtCore.Qt
@@ -106,7 +106,7 @@ def test_brush_circle_follows_the_cursor_with_the_brush_radius(window: Any, qtbo
 
 def test_a_fast_stroke_is_gap_free_and_ends_at_the_release_point(window: Any) -> None:
     """pyqtgraph drops moves faster than 100/s; the stroke must still reach the release."""
-    from conftest import send_mouse
+    from gui_helpers import send_mouse
 
     doc = window.doc
     doc.clear_mask()

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SMALL_SHAPE, drag
+from gui_helpers import SMALL_SHAPE, drag
 from PySide6 import QtCore, QtGui
 
 from liversynth.windowing import PRESETS
@@ -90,7 +90,9 @@ def test_autosave_then_recovery_of_a_crashed_session(
     doc = fresh.doc
     assert np.array_equal(doc.mask_for(z), mask) and doc.dirty
     assert doc.session_path is None
-    assert not autosave.exists()  # recovered: the old autosave is gone
+    assert fresh.files.autosaver.path.is_file()  # this run protects it at once...
+    assert not autosave.exists()  # ...then the crashed run's autosave is removed
+    assert "recovered" in fresh.windowTitle()
 
 
 def test_saving_removes_the_autosave_but_keeps_protecting_new_work(

@@ -125,7 +125,7 @@ def test_real_lesion_source_and_outside_liver_warning(window: Any) -> None:
 
 
 def test_dragging_the_roi_body_with_the_mouse_moves_the_stamp(window: Any) -> None:
-    from conftest import drag
+    from gui_helpers import drag
 
     doc = window.doc
     doc.clear_mask()
