@@ -23,10 +23,20 @@ FALLBACK_FILLER = "biharmonic"
 
 
 def build_filler(name: str, model_path: str | None) -> SliceFiller:
-    """Build a filler by registry name (imports torch: call it in the worker thread)."""
+    """Build a filler by registry name (imports torch: call it in the worker thread).
+
+    One throw-away fill on a small blank slice follows, so that the first fill the user asks
+    for does not also pay for PyTorch's one-off kernel set-up (about half a second on a CPU).
+    """
+    import numpy as np
+
     from liversynth.fillers.registry import make_filler
 
-    return make_filler(name, model_path=model_path, device="auto")
+    filler = make_filler(name, model_path=model_path, device="auto")
+    yy, xx = np.mgrid[:160, :160]
+    disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
+    filler.fill(np.full((160, 160), 100.0, np.float32), disc, liver_mask=np.ones_like(disc))
+    return filler
 
 
 class FillController(QtCore.QObject):

@@ -30,13 +30,13 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.authoring.brush import clamp_radius
+from liversynth.authoring.document_fill import FillingMixin
+from liversynth.authoring.document_stamp import StampingMixin
 from liversynth.authoring.editing import MaskEditor
 from liversynth.authoring.events import DocumentEvents
-from liversynth.authoring.filling import FillingMixin
 from liversynth.authoring.mask_history import DEFAULT_HISTORY_STEPS, MaskEdit, MaskHistory
 from liversynth.authoring.source import CaseSource
 from liversynth.authoring.stamp import LesionStamp
-from liversynth.authoring.stamping import StampingMixin
 from liversynth.volume import LIVER, TUMOUR, Case
 from liversynth.windowing import PRESETS, Window
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage
 
 from liversynth.errors import PlacementError
 
@@ -194,8 +194,12 @@ def _all_valid_fft(
     lo = np.maximum(pts.min(axis=1) - anchor, 0)
     hi = np.minimum(pts.max(axis=1) - anchor + np.asarray(lesion.shape), allowed.shape)
     sub = allowed[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
+    # Imported here: scipy.signal pulls in scipy.stats (~1 s), which the GUI's start-up
+    # (it imports this package for stamps) should not pay for.
+    from scipy.signal import fftconvolve
+
     k = float(lesion.sum())
-    hits = signal.fftconvolve(
+    hits = fftconvolve(
         sub.astype(np.float32), lesion[::-1, ::-1, ::-1].astype(np.float32), mode="full"
     )
     # full-mode index j holds the lesion with its origin at j - (shape - 1).
