@@ -2,29 +2,38 @@
 
 Cases, all on the same real slices in the same run:
 
-* the default model (``resources/models/default.safetensors``, crop model) with ``flips=4``
-  (the default mirror ensemble) and ``flips=1``, with torch's default threads;
-* the same with ``torch.set_num_threads(1)`` (a laptop busy with other work);
+* the default model (``resources/models/default.safetensors``, crop model) with its default
+  mirror ensemble (``DEFAULT_FLIPS``), with ``flips=1`` and with ``flips=4``, with torch's
+  default threads;
+* the default and ``flips=1`` with ``torch.set_num_threads(1)`` (a laptop busy with other work);
 * the paper's full-slice 512×512 generator (``ModelConfig.preset("paper")``, random weights:
   only timing matters), a few fills.
 
-Each fill is timed in wall-clock seconds and in process CPU seconds (all threads): on a shared
-machine the CPU time says what the fill costs, the wall time what a user waits.
+The configurations run interleaved (fill ``i``: every configuration fills the same slice in
+turn), so load drifting on the shared machine hits them alike and every fill gives a paired
+ratio. Each fill is timed in wall-clock seconds and in process CPU seconds (all threads; a
+waiting OpenMP thread spins, so with 2 threads under contention CPU time exceeds wall time).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import numpy as np
 import torch
 
 from benchmarks.context import BenchContext, tumour_slices
-from benchmarks.stats import ratio, scaled, summarize, time_calls
-from liversynth.inference import Filler, default_model_path
+from benchmarks.stats import scaled, summarize
+from liversynth.inference import DEFAULT_FLIPS, Filler, default_model_path
 from liversynth.networks import ModelConfig, build_generator
 
+#: Result key of the default configuration (the filler as users get it).
+DEFAULT_KEY = f"flips={DEFAULT_FLIPS}"
+
+#: Fills per block between changes of torch's thread count.
+BLOCK = 10
 #: The interactive goal for the default model on a CPU.
 GOAL_P50_MS = 50.0
 
@@ -53,24 +62,68 @@ def _paper_filler(ctx: BenchContext) -> tuple[Filler, dict[str, Any]]:
     return Filler(generator, cfg, flips=1), {"crop_px": cfg.crop_px, "parameters": params}
 
 
-def _time_fills(
-    filler: Filler, slices: list[tuple[np.ndarray, np.ndarray]], n: int
-) -> dict[str, Any]:
-    """Time ``n`` fills cycling over ``slices`` (one warm-up fill first)."""
-    order = [slices[i % len(slices)] for i in range(n)]
-    it = iter(order)
+def _round_robin(
+    configs: list[tuple[str, Filler, int]], slices: list[tuple[np.ndarray, np.ndarray]], n: int
+) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """Time ``n`` fills per configuration ``(name, filler, torch threads)``, interleaved.
 
-    def one() -> None:
-        hu, mask = next(it)
-        filler.fill(hu, mask)
+    Fill ``i`` uses slice ``i mod len(slices)`` for every configuration, one after the other
+    (configurations with other thread counts in alternating blocks of :data:`BLOCK` fills),
+    so that load drifting on the shared machine hits all configurations alike and each ``i``
+    gives one paired ratio.
 
-    filler.fill(*slices[0])  # warm-up: first-call allocations, oneDNN primitive caches
-    wall, cpu = time_calls(one, repeats=n, warmup=0)
-    return {
-        "wall_ms": scaled(summarize(wall), 1e3, "ms"),
-        "cpu_ms": scaled(summarize(cpu), 1e3, "ms"),
-        "torch_threads": torch.get_num_threads(),
-    }
+    Returns:
+        (per-configuration summaries, per-configuration raw wall seconds in fill order).
+    """
+    wall: dict[str, list[float]] = {name: [] for name, _, _ in configs}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in configs}
+    thread_counts = sorted({threads for _, _, threads in configs}, reverse=True)
+    for start in range(0, n, BLOCK):
+        # Changing torch's thread count rebuilds its OpenMP pool (the next op pays for it):
+        # alternate thread counts by blocks, each after an untimed fill per configuration.
+        for count in thread_counts:
+            torch.set_num_threads(count)
+            group = [c for c in configs if c[2] == count]
+            for _, filler, _ in group:
+                filler.fill(*slices[start % len(slices)])
+            for i in range(start, min(start + BLOCK, n)):
+                hu, mask = slices[i % len(slices)]
+                for name, filler, _ in group:
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    filler.fill(hu, mask)
+                    wall[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
+    out = {}
+    for name, filler, threads in configs:
+        # The crop grows with the lesion's extent (128, 256, 384 px): latency by crop size.
+        sizes = [_crop_px(filler, slices[i % len(slices)][1]) for i in range(n)]
+        by_crop = {
+            f"{size} px": scaled(
+                summarize([w for w, s in zip(wall[name], sizes, strict=True) if s == size]),
+                1e3,
+                "ms",
+            )
+            for size in sorted(set(sizes))
+        }
+        out[name] = {
+            "flips": filler.flips,
+            "torch_threads": threads,
+            "wall_ms": scaled(summarize(wall[name]), 1e3, "ms"),
+            "cpu_ms": scaled(summarize(cpu[name]), 1e3, "ms"),
+            "wall_ms_by_crop": by_crop,
+        }
+    return out, wall
+
+
+def _paired(wall: dict[str, list[float]], a: str, b: str) -> dict[str, Any]:
+    """Per-fill ratio ``a / b`` (same slice, adjacent in time) with its spread."""
+    return summarize([x / y for x, y in zip(wall[a], wall[b], strict=True)], "x")
+
+
+def _crop_px(filler: Filler, mask: np.ndarray) -> int:
+    """Side of the largest crop the filler runs for ``mask`` (distant lesions get their own)."""
+    sizes = [filler.crop_for(group).size for group in filler.lesion_groups(mask)]
+    return int(max(sizes, default=0))
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
@@ -82,59 +135,64 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     n = 4 if ctx.quick else 60
     n_paper = 2 if ctx.quick else 5
     default_threads = torch.get_num_threads()
-    fills: dict[str, Any] = {}
     try:
-        for threads in (default_threads, 1):
-            torch.set_num_threads(threads)
-            suffix = "" if threads == default_threads else ", 1 thread"
-            for flips in (4, 1):
-                filler, model = _default_filler(ctx, flips)
-                fills[f"default flips={flips}{suffix}"] = {
-                    "model": model,
-                    "flips": flips,
-                    **_time_fills(filler, slices, n),
-                }
-        torch.set_num_threads(default_threads)
+        variants = list(dict.fromkeys((DEFAULT_FLIPS, 1, 4)))
+        configs = [
+            (f"flips={flips}{suffix}", _default_filler(ctx, flips)[0], threads)
+            for threads, suffix in ((default_threads, ""), (1, ", 1 thread"))
+            for flips in variants
+            if threads == default_threads or flips in (DEFAULT_FLIPS, 1)
+        ]
+        fills, wall_s = _round_robin(configs, slices, n)
+        model_name = _default_filler(ctx, 1)[1]
+        for entry in fills.values():
+            entry["model"] = model_name
         paper, info = _paper_filler(ctx)
+        by_name = {name: (name, f, t) for name, f, t in configs}
+        paper_configs = [
+            ("paper 512x512 flips=1", paper, default_threads),
+            by_name[DEFAULT_KEY],
+            by_name["flips=1"],
+        ]
+        paper_fills, paper_wall = _round_robin(paper_configs, slices, n_paper)
         fills["paper 512x512 flips=1"] = {
             "model": "ModelConfig.preset('paper'), random weights",
-            "flips": 1,
             **info,
-            **_time_fills(paper, slices, n_paper),
+            **paper_fills["paper 512x512 flips=1"],
         }
-        del paper
+        del paper, paper_configs, by_name
     finally:
         torch.set_num_threads(default_threads)
 
-    crop_filler, _ = _default_filler(ctx, 1)
-    crops = [crop_filler.crop_for(m) for _, m in slices]
-    crop_sizes = [b.size for b in crops if b is not None]
+    crop_sizes = [_crop_px(configs[0][1], m) for _, m in slices]
 
     def wall(key: str) -> dict[str, Any]:
         return fills[key]["wall_ms"]
 
-    ratios = {
-        "paper / default flips=4": ratio(wall("paper 512x512 flips=1"), wall("default flips=4")),
-        "paper / default flips=1": ratio(wall("paper 512x512 flips=1"), wall("default flips=1")),
-        "flips=4 / flips=1": ratio(wall("default flips=4"), wall("default flips=1")),
-        "1 thread / default threads (flips=4)": ratio(
-            wall("default flips=4, 1 thread"), wall("default flips=4")
+    paired = {
+        f"{DEFAULT_KEY} / flips=1": _paired(wall_s, DEFAULT_KEY, "flips=1"),
+        "flips=4 / flips=1": _paired(wall_s, "flips=4", "flips=1"),
+        f"1 thread / default threads ({DEFAULT_KEY})": _paired(
+            wall_s, f"{DEFAULT_KEY}, 1 thread", DEFAULT_KEY
         ),
-        "1 thread / default threads (flips=1)": ratio(
-            wall("default flips=1, 1 thread"), wall("default flips=1")
+        "1 thread / default threads (flips=1)": _paired(wall_s, "flips=1, 1 thread", "flips=1"),
+        f"paper / default ({DEFAULT_KEY})": _paired(
+            paper_wall, "paper 512x512 flips=1", DEFAULT_KEY
         ),
+        "paper / flips=1": _paired(paper_wall, "paper 512x512 flips=1", "flips=1"),
     }
-    p50 = wall("default flips=4")["median"]
+    p50 = wall(DEFAULT_KEY)["median"]
     return {
         "source": source,
         "tumour_slices": len(slices),
         "slice_shape": list(slices[0][0].shape),
         "crop_px_of_default_model": summarize(crop_sizes, "px"),
         "fills": fills,
-        "ratios_of_medians": ratios,
+        "paired_ratios": paired,
         "goal": {
             "p50_ms_max": GOAL_P50_MS,
-            "default_flips4_p50_ms": p50,
+            "default_flips": DEFAULT_FLIPS,
+            "default_p50_ms": p50,
             "met": bool(p50 is not None and p50 <= GOAL_P50_MS),
         },
     }

@@ -21,6 +21,8 @@ import shutil
 import time
 from typing import Any
 
+import torch
+
 from benchmarks.context import ROOT, BenchContext
 from benchmarks.stats import ratio, summarize
 from liversynth.networks import ModelConfig
@@ -153,16 +155,27 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         runs_default, steps_default, runs_paper, steps_paper = 3, 12, 2, 2
     crop = _measure(ctx, "default", runs_default, steps_default, default)
     crop["config"] = {"model": "crop", "model_overrides": overrides, **hyper}
+    # The same with one torch thread: on a loaded 2-core machine the second thread often
+    # waits for a core, and every parallel op then waits for it.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        crop_1 = _measure(ctx, "default1", runs_default, steps_default, default)
+    finally:
+        torch.set_num_threads(threads)
     big = _measure(ctx, "paper", runs_paper, steps_paper, paper)
     big["config"] = {"model": "paper"}
     return {
         "data": source,
         "device": "cpu",
         "batch_size": 1,
+        "torch_threads": threads,
         "default (crop) cpu": crop,
+        "default (crop) cpu, 1 thread": crop_1,
         "paper cpu": big,
         "ratios_of_medians": {
             "default / paper (it/s)": ratio(crop["it_per_s"], big["it_per_s"]),
+            "default 1 thread / default (it/s)": ratio(crop_1["it_per_s"], crop["it_per_s"]),
         },
         "cuda measured elsewhere": GPU_FIGURE,
         "gpu_log_present": GPU_LOG.is_file(),

@@ -40,28 +40,33 @@ def _fill(s: dict[str, Any]) -> list[str]:
         f"Source: {s['source']} — {s['tumour_slices']} tumour slices, fills cycle over them; "
         f"default-model crop size {_fig(s['crop_px_of_default_model'])} px.",
         "",
-        "| configuration | wall ms: p50 | p95 | IQR | CPU ms p50 | n |",
-        "|---|---|---|---|---|---|",
+        "| configuration | wall ms: p50 | p95 | IQR | CPU ms p50 | n | p50 by crop size |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, f in s["fills"].items():
         w, c = f["wall_ms"], f["cpu_ms"]
         lines.append(
             f"| {name} (torch threads {f['torch_threads']}) | **{_num(w['median'])}** | "
             f"{_num(w['p95'])} | {_num(w['q1'])}–{_num(w['q3'])} | "
-            f"{_num(c['median'])} | {w['n']} |"
+            f"{_num(c['median'])} | {w['n']} | {_by_crop(f)} |"
         )
     lines += [
         "",
-        "Ratios of medians (same run): "
-        + "; ".join(f"{k} = **{_num(v)}×**" for k, v in s["ratios_of_medians"].items()),
+        "Paired ratios (same slice, adjacent in time; median [p5–p95]): "
+        + "; ".join(f"{k} = **{_fig(v)}**" for k, v in s["paired_ratios"].items()),
         "",
     ]
     g = s["goal"]
     lines.append(
-        f"Goal: default model p50 ≤ {_num(g['p50_ms_max'])} ms → "
-        f"{_num(g['default_flips4_p50_ms'])} ms, met: {_num(g['met'])}."
+        f"Goal: default model (flips={g['default_flips']}) p50 ≤ {_num(g['p50_ms_max'])} ms → "
+        f"{_num(g['default_p50_ms'])} ms, met: {_num(g['met'])}."
     )
     return lines
+
+
+def _by_crop(f: dict[str, Any]) -> str:
+    parts = f.get("wall_ms_by_crop", {})
+    return ", ".join(f"{k}: {_num(v['median'])} (n={v['n']})" for k, v in parts.items())
 
 
 def _train(s: dict[str, Any]) -> list[str]:
@@ -71,7 +76,9 @@ def _train(s: dict[str, Any]) -> list[str]:
         "| configuration | it/s | s/it (median) | runs × steps |",
         "|---|---|---|---|",
     ]
-    for key in ("default (crop) cpu", "paper cpu"):
+    for key in ("default (crop) cpu", "default (crop) cpu, 1 thread", "paper cpu"):
+        if key not in s:
+            continue
         t = s[key]
         med = t["it_per_s"]["median"]
         lines.append(
@@ -84,10 +91,10 @@ def _train(s: dict[str, Any]) -> list[str]:
         f"{g['batch_size']}, {g['precision']}, {g['device']}, {g['data_loading']}) | – | "
         f"source: `{g['source']}` |"
     )
+    ratios = s["ratios_of_medians"].items()
     lines += [
         "",
-        "Ratio default / paper (it/s, batch 1, CPU): "
-        f"**{_num(s['ratios_of_medians']['default / paper (it/s)'])}×**.",
+        "Ratios of medians (same run): " + "; ".join(f"{k} = **{_num(v)}×**" for k, v in ratios),
     ]
     return lines
 

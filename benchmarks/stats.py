@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -66,28 +65,6 @@ def ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> float | Non
     if a is None or not b:
         return None
     return float(a) / float(b)
-
-
-def time_calls(
-    fn: Callable[[], object], repeats: int, warmup: int = 1
-) -> tuple[list[float], list[float]]:
-    """Call ``fn`` ``warmup`` times untimed, then ``repeats`` times timed.
-
-    Returns:
-        ``(wall_s, cpu_s)`` per timed call: ``time.perf_counter`` and ``time.process_time``
-        (CPU seconds of the whole process, all threads: what the call would take on an idle
-        machine with one core, or less with several).
-    """
-    for _ in range(warmup):
-        fn()
-    wall: list[float] = []
-    cpu: list[float] = []
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return wall, cpu
 
 
 def load_average() -> list[float] | None:

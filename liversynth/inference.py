@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import torch
+from scipy import ndimage
 
 from liversynth.checkpoint import load_model
 from liversynth.fillers.compositing import (
@@ -51,11 +52,13 @@ from liversynth.windowing import unit_to_hu
 #: Blending band outside the lesion (px): wide enough to hide the seam, narrow enough that
 #: almost nothing of the original slice changes.
 DEFAULT_BAND_PX = 2
-#: Flip-ensemble size used by default. Averaging the generator over the four mirror images of
-#: the crop (identity, left-right, up-down, both) lowered inside-lesion MAE from 18.8 to 18.1 HU
-#: and raised inside-lesion SSIM from 0.545 to 0.583 on the held-out lesions of 3Dircadb1.1
-#: (docs/model); the four views run as one batch, so the cost is well under 4x.
-DEFAULT_FLIPS = 4
+#: Flip-ensemble size used by default. On the held-out lesions of 3Dircadb1.1 (docs/model)
+#: averaging the generator over mirror images of the crop lowered inside-lesion MAE from 18.83
+#: HU (1 view) to 18.25 (2: identity + left-right) and 18.13 (4), and raised inside-lesion SSIM
+#: from 0.545 to 0.572 and 0.583. Two views keep most of the gain at ~1.4x the cost of one
+#: (the views run as one batch); four cost ~2.2x and push a live fill on a 2-core CPU past
+#: 50 ms (benchmarks/). ``flips=4`` is there for offline work.
+DEFAULT_FLIPS = 2
 #: The (left-right, up-down) mirrorings of the ensemble, in order.
 _FLIPS = ((False, False), (False, True), (True, False), (True, True))
 
@@ -185,10 +188,9 @@ class Filler:
         if bbox is None:
             return None
         cfg = self._config
-        # Context around the lesion: at least the blending band, and an eighth of the crop so
-        # that a lesion filling the crop still has surrounding tissue to match.
-        margin = max(int(np.ceil(self.band_px)) + 1, cfg.crop_px // 8)
-        return crop_box(bbox, mask.shape, cfg.crop_px, margin_px=margin, multiple=cfg.size_multiple)
+        return crop_box(
+            bbox, mask.shape, cfg.crop_px, margin_px=self._margin_px(), multiple=cfg.size_multiple
+        )
 
     def fill(
         self,
@@ -215,29 +217,92 @@ class Filler:
         """
         del liver_mask, seed  # part of the interface; see the docstring
         image, m = check_slice_and_mask(slice_hu, mask)
-        box = self.crop_for(m)
-        if box is None:
-            return image
-        crop_hu = extract(image, box, pad="edge")
-        if not np.isfinite(crop_hu).all():
-            raise ValueError("the slice has non-finite HU values around the lesion")
-        # Where the crop reaches past the image (image smaller than the crop) both the slice
-        # and the mask are edge-extended, so a lesion at the border stays whitened there
-        # instead of leaking its original pixels into the generator input.
-        crop_mask = extract(m, box, pad="edge")
-        x = generator_input(
-            crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
+        groups = self.lesion_groups(m)
+        # One crop per group of nearby lesions; crops of one size run as one batch.
+        jobs: dict[int, list[tuple[np.ndarray, CropBox, np.ndarray]]] = {}
+        for group in groups:
+            box = self.crop_for(group)
+            assert box is not None  # groups are never empty
+            crop_hu = extract(image, box, pad="edge")
+            if not np.isfinite(crop_hu).all():
+                raise ValueError("the slice has non-finite HU values around the lesion")
+            # Where the crop reaches past the image (image smaller than the crop) both the slice
+            # and the mask are edge-extended, so a lesion at the border stays whitened there
+            # instead of leaking its original pixels into the generator input. The whole mask
+            # is whitened in every crop: a neighbouring lesion's real pixels never leak either.
+            crop_mask = extract(m, box, pad="edge")
+            x = generator_input(
+                crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
+            )
+            jobs.setdefault(box.size, []).append((group, box, x))
+        out = image
+        for same_size in jobs.values():
+            ys = self._ensemble(torch.from_numpy(np.stack([x for _, _, x in same_size])))
+            for (group, box, _), y in zip(same_size, ys, strict=True):
+                out = composite(out, unit_to_hu(y, self._window), group, box, self.band_px)
+        return out
+
+    def lesion_groups(self, mask: np.ndarray) -> list[np.ndarray]:
+        """Split a mask into groups of nearby lesions, each filled from its own crop.
+
+        Two tumours at opposite ends of the liver would otherwise need one crop spanning both
+        (256 or 384 px instead of 128: 4-9x the work for the same pixels). Components are
+        gathered greedily, largest first, into groups whose bounding box still fits the
+        model's crop with its context margin; the split is used only when its crops hold fewer
+        pixels than the single crop around everything, so it is never slower.
+
+        Returns:
+            Non-empty bool masks that partition ``mask`` (empty list for an empty mask).
+        """
+        m = np.asarray(mask, bool)
+        labels, n = ndimage.label(m)
+        if n <= 1:
+            return [m] if n else []
+        fit = self._config.crop_px - 2 * self._margin_px()
+        boxes = [
+            (s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)
+        ]
+        order = sorted(
+            range(n), key=lambda i: -(boxes[i][1] - boxes[i][0]) * (boxes[i][3] - boxes[i][2])
         )
-        y = self._ensemble(torch.from_numpy(x))
-        return composite(image, unit_to_hu(y, self._window), m, box, self.band_px)
+        members: list[list[int]] = []
+        extents: list[tuple[int, int, int, int]] = []
+        for i in order:
+            for k, extent in enumerate(extents):
+                union = _union(extent, boxes[i])
+                if max(union[1] - union[0], union[3] - union[2]) <= fit:
+                    members[k].append(i)
+                    extents[k] = union
+                    break
+            else:
+                members.append([i])
+                extents.append(boxes[i])
+        if len(members) == 1:
+            return [m]
+        split = [np.isin(labels, np.asarray(ids) + 1) for ids in members]
+        split_px = sum(self._box_size(g) ** 2 for g in split)
+        return split if split_px < self._box_size(m) ** 2 else [m]
+
+    def _box_size(self, mask: np.ndarray) -> int:
+        box = self.crop_for(mask)
+        return 0 if box is None else box.size
+
+    def _margin_px(self) -> int:
+        # Context around the lesion: at least the blending band, and an eighth of the crop so
+        # that a lesion filling the crop still has surrounding tissue to match.
+        return max(int(np.ceil(self.band_px)) + 1, self._config.crop_px // 8)
 
     def _ensemble(self, x: torch.Tensor) -> np.ndarray:
-        """Generator output for one ``(C, S, S)`` input, averaged over ``flips`` mirror images."""
+        """Generator outputs for ``(N, C, S, S)`` inputs, each the mean over ``flips`` mirrors.
+
+        Returns:
+            ``(N, S, S)`` outputs in the network range.
+        """
         flips = _FLIPS[: self.flips]
-        views = [_mirror(x, lr, ud) for lr, ud in flips]
-        y = torch.from_numpy(self._run(torch.stack(views)))
-        restored = [_mirror(y[i], lr, ud) for i, (lr, ud) in enumerate(flips)]
-        return torch.stack(restored).mean(0)[0].numpy()
+        views = torch.cat([_mirror(x, lr, ud) for lr, ud in flips])
+        y = torch.from_numpy(self._run(views))[:, 0].reshape(len(flips), x.shape[0], *x.shape[-2:])
+        restored = [_mirror(y[k], lr, ud) for k, (lr, ud) in enumerate(flips)]
+        return torch.stack(restored).mean(0).numpy()
 
     def _run(self, x: torch.Tensor) -> np.ndarray:
         """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why)."""
@@ -257,3 +322,8 @@ def _mirror(t: torch.Tensor, left_right: bool, up_down: bool) -> torch.Tensor:
     """``t`` (``(..., H, W)``) mirrored; applying it twice gives ``t`` back."""
     dims = [d for d, on in ((-1, left_right), (-2, up_down)) if on]
     return torch.flip(t, dims) if dims else t
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The bounding box ``(y0, y1, x0, x1)`` holding two boxes."""
+    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])

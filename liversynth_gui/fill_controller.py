@@ -7,6 +7,7 @@ thread. Results go back to the document, which keeps only the newest.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6 import QtCore
@@ -27,16 +28,28 @@ def build_filler(name: str, model_path: str | None) -> SliceFiller:
 
     One throw-away fill on a small blank slice follows, so that the first fill the user asks
     for does not also pay for PyTorch's one-off kernel set-up (about half a second on a CPU).
+    PyTorch gets one core less than the machine has: the UI thread needs one to repaint while a
+    fill runs, and an OpenMP region waiting for a descheduled thread made 2-thread fills on a
+    busy 2-core machine 5-18x slower than 1-thread ones (benchmarks/).
     """
     import numpy as np
+    import torch
 
     from liversynth.fillers.registry import make_filler
 
+    torch.set_num_threads(max(1, _usable_cores() - 1))
     filler = make_filler(name, model_path=model_path, device="auto")
     yy, xx = np.mgrid[:160, :160]
     disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
     filler.fill(np.full((160, 160), 100.0, np.float32), disc, liver_mask=np.ones_like(disc))
     return filler
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class FillController(QtCore.QObject):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from liversynth.inference import DEFAULT_FLIPS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -48,14 +50,19 @@ def test_quick_fill_and_loading(tmp_path: Path) -> None:
     assert report["quick"] and report["machine"]["usable_cpus"] >= 1
     fill = report["sections"]["fill"]
     assert "error" not in fill and fill["load_average_before"] is not None
-    for name in ("default flips=4", "default flips=1", "default flips=4, 1 thread"):
+    default = f"flips={DEFAULT_FLIPS}"
+    for name in (default, "flips=1", "flips=4", f"{default}, 1 thread", "flips=1, 1 thread"):
         wall = fill["fills"][name]["wall_ms"]
         assert wall["n"] == 4 and wall["p5"] <= wall["median"] <= wall["p95"]
-    assert fill["fills"]["default flips=4, 1 thread"]["torch_threads"] == 1
-    assert fill["ratios_of_medians"]["flips=4 / flips=1"] > 0
+    assert fill["fills"][f"{default}, 1 thread"]["torch_threads"] == 1
+    assert fill["paired_ratios"]["flips=4 / flips=1"]["n"] == 4
+    assert fill["goal"]["default_flips"] == DEFAULT_FLIPS
     loading = report["sections"]["loading"]
     nii = next(v for k, v in loading.items() if k.startswith("nifti .nii "))
-    assert nii["ratio"]["n"] == 2 and set(nii["seconds"]) == {"load_volume", "bare nibabel"}
+    assert nii["ratio"]["n"] == 2 and list(nii["seconds"])[:2] == [
+        "load_volume",
+        "bare nibabel (mmap=False)",
+    ]
 
 
 @pytest.mark.slow

@@ -140,7 +140,7 @@ def test_from_checkpoint_matches_the_in_memory_filler(tmp_path, cfg, filler):
     # On CUDA (device "auto") convolutions differ from the CPU in the last bits (~1e-3 HU).
     assert np.allclose(loaded.fill(hu, mask), filler.fill(hu, mask), atol=0.05)
     via_registry = make_filler("gan", model_path=path, device="cpu")
-    assert via_registry.flips == 4  # the registry gives the default (ensemble) filler
+    assert via_registry.flips == 2  # the registry gives the default (ensemble) filler
     assert np.array_equal(
         via_registry.fill(hu, mask), Filler(filler._generator, cfg).fill(hu, mask)
     )
@@ -245,7 +245,7 @@ def test_bundled_default_model_loads_and_fills_only_the_lesion():
     z = int(np.argmax((labels == 2).sum(axis=(1, 2))))
     hu, mask = case.volume.slice_hu(z), labels[z] == 2
     gan = Filler.from_checkpoint(path, device="cpu")
-    assert gan.config.mask_channel and gan.flips == 4
+    assert gan.config.mask_channel and gan.flips == 2
     out = gan.fill(hu, mask)
     assert np.array_equal(out[_distance_to(mask) >= 3], hu[_distance_to(mask) >= 3])
     assert np.array_equal(out, gan.fill(hu, mask))  # deterministic
@@ -256,3 +256,35 @@ def test_bundled_default_model_loads_and_fills_only_the_lesion():
     assert -200.0 <= lesion.min() and lesion.max() <= 300.0
     assert lesion.std() > 1.0
     assert abs(compare(hu, out, mask)["mae_lesion_hu"]) < 150.0
+
+
+def test_distant_lesions_are_filled_from_their_own_crops(filler):
+    hu = _slice(shape=(160, 160), seed=3)
+    a, b = _disc(hu.shape, (20, 20), 3), _disc(hu.shape, (140, 140), 3)
+    groups = filler.lesion_groups(a | b)
+    assert len(groups) == 2 and all(filler.crop_for(g).size == 32 for g in groups)
+    # far apart, the crops do not overlap: filling both at once equals filling one after the other
+    one_by_one = filler.fill(filler.fill(hu, a), b)
+    np.testing.assert_array_equal(filler.fill(hu, a | b), one_by_one)
+    # and each lesion gets the plain generator's output on its own crop
+    expected, part = _generator_on_crop(filler, hu, a)
+    got = filler.fill(hu, a | b)
+    np.testing.assert_allclose(got[part][a[part]], expected[a[part]], atol=1e-3)
+
+
+def test_nearby_lesions_share_one_crop(filler):
+    hu = _slice(shape=(96, 96))
+    a, b = _disc(hu.shape, (40, 40), 2), _disc(hu.shape, (48, 50), 2)
+    groups = filler.lesion_groups(a | b)
+    assert len(groups) == 1 and np.array_equal(groups[0], a | b)
+    assert filler.lesion_groups(np.zeros_like(a)) == []
+
+
+def test_groups_partition_the_mask_and_never_cost_more_than_one_crop(filler):
+    rng = np.random.default_rng(5)
+    mask = rng.random((128, 128)) > 0.995  # scattered specks
+    groups = filler.lesion_groups(mask)
+    assert np.array_equal(np.logical_or.reduce(groups), mask)
+    assert sum(g.sum() for g in groups) == mask.sum()
+    cost = sum(filler.crop_for(g).size ** 2 for g in groups)
+    assert cost <= filler.crop_for(mask).size ** 2
