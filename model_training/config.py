@@ -204,11 +204,12 @@ def add_parser(subparsers: Any) -> None:
     """Register the ``train`` subcommand (defaults: Table 1 of the paper)."""
     import argparse
 
+    # Options default to None so that --resume can tell "not given" from "given"; each help
+    # text states the real default itself.
     p = subparsers.add_parser(
         "train",
         help="train the pix2pix generator (Table 1 defaults); --resume continues exactly",
         description="Train the lesion in-filling GAN on a prepared dataset (and/or phantoms).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     d = TrainConfig(data=None, out="", phantom=1)  # the defaults, for the help text
     p.add_argument("--data", metavar="DATASET_DIR", help="prepared dataset ('prepare')")
