@@ -101,6 +101,8 @@ class FillController(QtCore.QObject):
         self._conns.listen(doc.events.mask_changed, self._on_mask_changed)
         self._conns.listen(doc.events.slice_changed, lambda _z: self.schedule())
         self._conns.listen(doc.events.volume_changed, self.schedule)
+        # A floating stamp is filled live as it is dragged, rotated and scaled.
+        self._conns.listen(doc.events.stamp_changed, lambda _stamp: self.schedule())
         self.schedule()
 
     # -- fills -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 
 from liversynth.authoring.events import DocumentEvents
 from liversynth.authoring.fill import FillRequest, FillResult
+from liversynth.authoring.stamp import LesionStamp
 from liversynth.metrics import compare
 from liversynth.volume import Case
 
@@ -35,6 +36,8 @@ class FillingMixin:
         def tumour_mask(self, z: int | None = None) -> np.ndarray | None: ...
         @property
         def mask(self) -> np.ndarray: ...
+        @property
+        def stamp(self) -> LesionStamp | None: ...
 
     def _init_fill(self) -> None:
         self.filler_name = DEFAULT_FILLER
@@ -63,12 +66,17 @@ class FillingMixin:
     def request_fill(self) -> FillRequest | None:
         """A new inference request for the shown slice and mask (bumps :attr:`generation`).
 
+        A floating stamp counts as part of the mask, so the fill previews it live while the
+        user drags, rotates and scales it, before it is committed.
+
         Returns:
             ``None`` when no case is open or the mask is empty (the fill is cleared then).
         """
         if self.case is None:
             return None
         mask = self.mask
+        if self.stamp is not None:
+            mask = mask | self.stamp.render(mask.shape)
         self.generation += 1
         if not mask.any():
             self._clear_fill()

@@ -164,3 +164,20 @@ def test_metrics_use_the_requests_mask_even_if_the_user_edited_meanwhile() -> No
         float(np.mean(np.abs(original - 200)))
     )
     assert not doc.fill_up_to_date
+
+
+def test_a_floating_stamp_is_filled_live_and_leaves_the_mask_alone() -> None:
+    doc = Document(small_case())
+    doc.set_slice(1)
+    doc.stamp_procedural(size_mm=10.0, seed=1, centre_rc=(30.0, 30.0))
+    stamp_px = doc.stamp.render(doc.slice_shape)
+    assert stamp_px.any() and not doc.mask.any()
+    request = doc.request_fill()
+    assert request is not None
+    np.testing.assert_array_equal(request.mask, stamp_px)  # previewed before the commit
+    assert not doc.mask.any()  # the mask itself is unchanged until commit
+    doc.update_stamp_pose(centre_rc=(34.0, 30.0))
+    moved = doc.request_fill()
+    assert moved is not None and not np.array_equal(moved.mask, request.mask)
+    doc.cancel_stamp()
+    assert doc.request_fill() is None  # nothing left to fill

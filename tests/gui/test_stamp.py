@@ -137,3 +137,22 @@ def test_dragging_the_roi_body_with_the_mouse_moves_the_stamp(window: Any) -> No
     r1, c1 = doc.stamp.pose.centre_rc
     assert r1 == pytest.approx(r0 + 10, abs=1.0) and c1 == pytest.approx(c0 + 5, abs=1.0)
     assert np.array_equal(doc.mask, before)  # in stamp mode a drag never paints
+
+
+def test_the_floating_stamp_is_filled_live_while_it_moves(window: Any, qtbot: Any) -> None:
+    doc = window.doc
+    doc.clear_mask()
+    window.stamp.size_mm.setValue(15.0)
+    window.actions.new_stamp.trigger()
+    qtbot.waitUntil(
+        lambda: doc.last_fill_mask is not None and doc.last_fill_mask.any(), timeout=3000
+    )
+    assert np.array_equal(doc.last_fill_mask, doc.stamp.render(doc.slice_shape))
+    assert not doc.mask.any()  # nothing committed yet
+    roi = window.view.stamp_roi
+    roi.setPos(roi.pos() + QtCore.QPointF(6, 0))  # drag 6 px to the right
+    qtbot.waitUntil(
+        lambda: np.array_equal(doc.last_fill_mask, doc.stamp.render(doc.slice_shape)),
+        timeout=3000,
+    )
+    assert np.allclose(window.side.images["synthetic"].image[doc.last_fill_mask], 70.0)
