@@ -63,3 +63,13 @@ def test_ruff_is_clean() -> None:
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     result = subprocess.run([exe, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_core_is_clean() -> None:
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    # No arguments: mypy reads [tool.mypy] in pyproject.toml (files = ["liversynth"]).
+    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -139,6 +139,14 @@ def _case_ids(folder: Path, suffix: str, problems: list[str]) -> set[str]:
     return ids
 
 
+def _load_nifti(path: Path) -> nib.Nifti1Image:
+    """``nib.load`` typed for a ``.nii.gz`` path (NIfTI-2 images subclass NIfTI-1)."""
+    img = nib.load(path)
+    if not isinstance(img, nib.Nifti1Image):
+        raise TypeError(f"{path.name} loads as {type(img).__name__}, not as a NIfTI image")
+    return img
+
+
 def check_nnunet_dataset(root: str | Path, *, check_values: bool = True) -> list[str]:
     """Structural check of an nnU-Net v2 raw dataset; returns the problems (empty = fine).
 
@@ -159,8 +167,8 @@ def check_nnunet_dataset(root: str | Path, *, check_values: bool = True) -> list
     for case in sorted(images & labels):
         image_path, label_path = case_paths(root, case)
         try:
-            img = nib.load(image_path)
-            lab = nib.load(label_path)
+            img = _load_nifti(image_path)
+            lab = _load_nifti(label_path)
         except Exception as err:  # nibabel raises many types for a damaged file
             problems.append(f"{case}: unreadable NIfTI ({err})")
             continue

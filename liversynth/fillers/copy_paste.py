@@ -75,7 +75,7 @@ class CopyPasteFiller:
         source_case: Case | None = None,
         band_px: int = 2,
     ) -> None:
-        self._bank_arg = bank
+        self._bank_path = None if isinstance(bank, LesionBank) else bank
         self._source_case = source_case
         self._bank: LesionBank | None = bank if isinstance(bank, LesionBank) else None
         self.band_px = int(band_px)
@@ -84,8 +84,8 @@ class CopyPasteFiller:
     def bank(self) -> LesionBank:
         """The donor lesions (with HU patches), built or loaded on first use."""
         if self._bank is None:
-            if self._bank_arg is not None:
-                self._bank = LesionBank.load(self._bank_arg)
+            if self._bank_path is not None:
+                self._bank = LesionBank.load(self._bank_path)
             elif self._source_case is not None:
                 self._bank = LesionBank(extract_lesions(self._source_case, keep_hu=True))
             else:
@@ -186,12 +186,15 @@ class CopyPasteFiller:
                 size_mm3 = float(mask_zyx.sum() * voxel_mm3)
             donor = self.choose_donor(seed, size_mm3)
         les = self.bank[donor]
-        union = mask_zyx[z0:z1].any(axis=0)
-        y0, y1, x0, x1 = lesion_bbox(union)
+        union = np.asarray(mask_zyx[z0:z1].any(axis=0))
+        bbox = lesion_bbox(union)
+        assert bbox is not None  # zs is non-empty, so the union covers at least one pixel
+        y0, y1, x0, x1 = bbox
         donor_hu, (oz, oy, ox) = self._donor_patch(
             les, (z0, z1, y0, y1, x0, x1), donor_transform, donor_offset_zyx
         )
-        spacing = tuple(float(s) for s in spacing_mm)
+        sz, sy, sx = spacing_mm
+        spacing = (float(sz), float(sy), float(sx))
         margin = int(np.ceil(12.0 / spacing[1])) + self.band_px + 2
         box = crop_box((y0, y1, x0, x1), union.shape, 32, margin_px=margin)
         crops = np.stack([extract(np.asarray(hu_zyx[z], np.float32), box) for z in range(z0, z1)])
@@ -239,6 +242,8 @@ class CopyPasteFiller:
     ) -> tuple[np.ndarray, tuple[int, int, int]]:
         """The donor's HU (lesion values continued outward) and where its first voxel goes."""
         z0, z1, y0, y1, x0, x1 = target_box
+        if les.hu_patch is None:
+            raise LiverSynthError(f"donor lesion {les.lesion_id} has no HU pixels to copy")
         continued = _continued(les.hu_patch.astype(np.float32), les.mask)
         if transform is not None:
             if offset is None:
@@ -248,7 +253,10 @@ class CopyPasteFiller:
         if z1 - z0 == 1:
             # One target slice: use the donor's largest cross-section.
             k = int(np.argmax(les.mask.sum(axis=(1, 2))))
-            y_a, y_b, x_a, x_b = lesion_bbox(les.mask[k])
+            donor_box = lesion_bbox(les.mask[k])
+            if donor_box is None:
+                raise LiverSynthError(f"donor lesion {les.lesion_id} has an empty mask")
+            y_a, y_b, x_a, x_b = donor_box
             # Crop to that slice's own outline, so the donor fills the target's box.
             continued = continued[k : k + 1, y_a:y_b, x_a:x_b]
         return _resample_to(continued, (z1 - z0, y1 - y0, x1 - x0)), (z0, y0, x0)

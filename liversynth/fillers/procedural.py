@@ -164,7 +164,8 @@ class ProceduralFiller:
             raise ValueError(f"mode must be hypo, hyper or mixed, got {mode!r}")
         self.mode: Mode = mode
         self.rim_probability = float(rim_probability)
-        self.spacing_mm = tuple(float(s) for s in spacing_mm)
+        sy, sx = spacing_mm
+        self.spacing_mm = (float(sy), float(sx))
         self.band_px = int(band_px)
 
     def params(self, seed: int | None) -> TextureParams:
@@ -188,7 +189,7 @@ class ProceduralFiller:
         image, m = check_slice_and_mask(slice_hu, mask)
         if not m.any():
             return image
-        yx = tuple(spacing_mm or self.spacing_mm)
+        yx = spacing_mm or self.spacing_mm
         liver = None if liver_mask is None else np.asarray(liver_mask, bool)
         out = self.fill_slices(
             image[None],
@@ -215,10 +216,13 @@ class ProceduralFiller:
             return {}
         z0, z1 = int(zs[0]), int(zs[-1]) + 1
         params = self.params(seed)
-        spacing = tuple(float(s) for s in spacing_mm)
-        union = mask_zyx[z0:z1].any(axis=0)
+        sz, sy, sx = spacing_mm
+        spacing = (float(sz), float(sy), float(sx))
+        union = np.asarray(mask_zyx[z0:z1].any(axis=0))
+        bbox = lesion_bbox(union)
+        assert bbox is not None  # zs is non-empty, so the union covers at least one pixel
         margin = int(np.ceil(12.0 / spacing[1])) + self.band_px + 2
-        box = crop_box(lesion_bbox(union), union.shape, 32, margin_px=margin)
+        box = crop_box(bbox, union.shape, 32, margin_px=margin)
         crops = np.stack([extract(np.asarray(hu_zyx[z], np.float32), box) for z in range(z0, z1)])
         masks = np.stack([extract(mask_zyx[z], box, pad=0) for z in range(z0, z1)]).astype(bool)
         livers = None

@@ -81,7 +81,7 @@ def _float(ds: pydicom.Dataset, keyword: str, default: float | None) -> float | 
     if not _present(value):
         return default
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)
     except (TypeError, ValueError):
         out = float("nan")
     if not np.isfinite(out):
@@ -279,6 +279,7 @@ def series_geometry(source: DicomSource, series: list[SliceHeader]) -> SeriesGeo
         row_mm, col_mm = first.pixel_spacing
     if row_mm <= 0 or col_mm <= 0:
         raise LoadError(source.path, f"zero or negative PixelSpacing ({row_mm}, {col_mm}) mm")
+    orient: tuple[float, ...]
     if first.orientation is None:
         notes.append("ImageOrientationPatient missing: axial assumed")
         orient = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)

@@ -62,7 +62,7 @@ def raw_to_hu(raw: np.ndarray, slope: float, inter: float, path: str | Path) -> 
 
 
 def _rescale_slices(raw: np.ndarray, slope: float, inter: float, dtype: type) -> np.ndarray:
-    out = np.empty(raw.shape, dtype=dtype)
+    out: np.ndarray = np.empty(raw.shape, dtype=dtype)
     exact = dtype is np.int16 and raw.dtype.kind in "iu"
     work = np.int64 if exact else np.float64
     for k in range(raw.shape[0]):

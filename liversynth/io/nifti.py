@@ -76,7 +76,7 @@ def _spatial_shape(shape: tuple[int, ...], path: Path) -> tuple[int, int, int]:
 
 def _read_block(path: Path, offset: int, out: np.ndarray) -> None:
     """Fill ``out`` with bytes from ``offset`` on; refuse a file that ends early."""
-    buffer = memoryview(out).cast("B")
+    buffer = out.data.cast("B")
     total = len(buffer)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:

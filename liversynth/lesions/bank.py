@@ -216,7 +216,9 @@ class LesionBank:
         header = {"format": BANK_FORMAT, "version": BANK_VERSION, "lesions": self.index()}
         arrays["index_json"] = np.array(json.dumps(header))
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
+        # numpy's stub puts `allow_pickle: bool` beside `**kwds: ArrayLike`, and mypy checks
+        # every value of an unpacked dict against both; the keys here are never allow_pickle.
+        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
         tmp.replace(path)
         return path
 
@@ -239,13 +241,14 @@ class LesionBank:
                     )
                 lesions = []
                 for i, e in enumerate(header["lesions"]):
+                    sz, sy, sx = (float(s) for s in e["spacing_mm"])
                     lesions.append(
                         Lesion(
                             source_case=e["source_case"],
                             component=int(e["component"]),
                             mask=npz[f"mask_{i}"].astype(bool),
                             bbox_start=tuple(e["bbox_start"]),
-                            spacing_mm=tuple(float(s) for s in e["spacing_mm"]),
+                            spacing_mm=(sz, sy, sx),
                             hu_stats=dict(e["hu_stats"]),
                             liver_mean_hu=float("nan")
                             if e["liver_mean_hu"] is None

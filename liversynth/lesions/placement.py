@@ -125,7 +125,8 @@ def allowed_region(
         PlacementError: the liver is empty, or nothing is left after the margins.
     """
     liver = np.asarray(liver_mask_3d, bool)
-    spacing = tuple(float(s) for s in spacing_mm)
+    sz, sy, sx = spacing_mm
+    spacing = (float(sz), float(sy), float(sx))
     if not liver.any():
         raise PlacementError("the liver mask is empty: nowhere to place a lesion")
     box = ndimage.find_objects(liver.astype(np.uint8))[0]
@@ -159,9 +160,9 @@ def allowed_region(
     allowed = allowed[1:-1, 1:-1, 1:-1]
     return AllowedRegion(
         mask=allowed,
-        offset=tuple(pad_lo),  # type: ignore[arg-type]
-        shape=tuple(liver.shape),  # type: ignore[arg-type]
-        spacing_mm=spacing,  # type: ignore[arg-type]
+        offset=tuple(pad_lo),
+        shape=tuple(liver.shape),
+        spacing_mm=spacing,
         depth_mm=_dist_mm(np.pad(allowed, 1), spacing)[1:-1, 1:-1, 1:-1],
         margin_mm=float(margin_mm),
     )

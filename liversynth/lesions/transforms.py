@@ -22,7 +22,7 @@ cropped; the HU patch of a real lesion can follow the same map (:func:`apply_tra
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 from scipy import ndimage
@@ -160,7 +160,11 @@ def rotate(mask: np.ndarray, spacing_mm, angle_deg: float) -> tuple[np.ndarray, 
 
 def scale(mask: np.ndarray, spacing_mm, factors) -> tuple[np.ndarray, dict[str, Any]]:
     """Scale by ``factors`` (a number: isotropic, or ``(z, y, x)``); returns ``(mask, record)``."""
-    f = [float(factors)] * 3 if np.isscalar(factors) else [float(v) for v in factors]
+    if np.isscalar(factors):
+        # np.isscalar's TypeGuard also admits str and complex; a scale factor is a real number.
+        f = [float(cast(SupportsFloat, factors))] * 3
+    else:
+        f = [float(v) for v in factors]
     return _single(mask, spacing_mm, {"op": "scale", "factors": f})
 
 
