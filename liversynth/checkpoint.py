@@ -275,7 +275,7 @@ def load_model(
     problem = _state_mismatch(cfg, shapes)
     if problem:
         raise ModelFileError(path, f"weights do not match the {cfg.architecture} config: {problem}")
-    target = _resolve_device(device)
+    target = resolve_device(device)
     state = _load_tensors(path)
     state = {k: v for k, v in state.items() if not k.startswith(EXTRA_PREFIX)}
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
@@ -310,7 +310,14 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
         raise ModelFileError(path, f"could not read the tensors: {err}") from None
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` → ``cuda`` when available, else ``cpu``; anything else as ``torch.device``.
+
+    Raises:
+        ValueError: an invalid device, or CUDA requested where it is not available.
+    """
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         target = torch.device(device)
     except (RuntimeError, TypeError) as err:

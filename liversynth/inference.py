@@ -36,7 +36,7 @@ import numpy.typing as npt
 import torch
 from scipy import ndimage
 
-from liversynth.checkpoint import load_model
+from liversynth.checkpoint import load_model, resolve_device
 from liversynth.fillers.compositing import (
     CropBox,
     check_slice_and_mask,
@@ -52,6 +52,8 @@ from liversynth.windowing import unit_to_hu
 #: Blending band outside the lesion (px): wide enough to hide the seam, narrow enough that
 #: almost nothing of the original slice changes.
 DEFAULT_BAND_PX = 2
+__all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device"]
+
 #: Flip-ensemble size used by default. On the held-out lesions of 3Dircadb1.1 (docs/model)
 #: averaging the generator over mirror images of the crop lowered inside-lesion MAE from 18.83
 #: HU (1 view) to 18.25 (2: identity + left-right) and 18.13 (4), and raised inside-lesion SSIM
@@ -71,23 +73,6 @@ def default_model_path() -> Path:
     file without importing anything.
     """
     return Path(__file__).resolve().parent.parent / "resources" / "models" / "default.safetensors"
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``auto`` → ``cuda`` when available, else ``cpu``; anything else as ``torch.device``.
-
-    Raises:
-        ValueError: an invalid device, or CUDA requested where it is not available.
-    """
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        target = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"invalid device {device!r}: {err}") from None
-    if target.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
-    return target
 
 
 def _limit_threads() -> None:
