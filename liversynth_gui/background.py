@@ -13,6 +13,13 @@ from PySide6 import QtCore
 from liversynth.errors import LiverSynthError
 
 
+def user_message(err: BaseException) -> str:
+    """A user-facing message: our own errors are already worded for users."""
+    if isinstance(err, LiverSynthError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
 class _Relay(QtCore.QObject):
     done = QtCore.Signal(object, object)  # (on_done callback, result)
     error = QtCore.Signal(str)
@@ -63,10 +70,8 @@ class BackgroundRunner(QtCore.QObject):
     ) -> None:
         try:
             result = work()
-        except LiverSynthError as err:
-            error(str(err))
         except Exception as err:  # a bug must not leave the window waiting forever
-            error(f"{type(err).__name__}: {err}")
+            error(user_message(err))
         else:
             done(on_done, result)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from liversynth.fillers.base import SliceFiller
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
@@ -70,6 +71,16 @@ class ExportCommands(QtCore.QObject):
 
         self.runner.run(work, done)
 
+    def _run_filled(
+        self,
+        what: str,
+        export: Callable[[ExportSnapshot, SliceFiller, Path], list[Path]],
+        snap: ExportSnapshot,
+        dest: Path,
+    ) -> None:
+        """Like :meth:`_run`, with the snapshot's filler built in the background first."""
+        self._run(what, lambda: export(snap, build_filler(snap.filler_name, snap.model_path), dest))
+
     def ask_export_nifti(self) -> None:
         snap = self._snapshot()
         if snap is None:
@@ -84,10 +95,7 @@ class ExportCommands(QtCore.QObject):
             self.export_nifti(snap, Path(path))
 
     def export_nifti(self, snap: ExportSnapshot, path: Path) -> None:
-        self._run(
-            "NIfTI",
-            lambda: export_nifti(snap, build_filler(snap.filler_name, snap.model_path), path),
-        )
+        self._run_filled("NIfTI", export_nifti, snap, path)
 
     def ask_export_png(self) -> None:
         snap = self._snapshot()
@@ -98,9 +106,7 @@ class ExportCommands(QtCore.QObject):
             self.export_png(snap, Path(folder))
 
     def export_png(self, snap: ExportSnapshot, folder: Path) -> None:
-        self._run(
-            "PNG", lambda: export_png(snap, build_filler(snap.filler_name, snap.model_path), folder)
-        )
+        self._run_filled("PNG", export_png, snap, folder)
 
     def ask_export_mask(self) -> None:
         snap = self._snapshot()
@@ -127,7 +133,4 @@ class ExportCommands(QtCore.QObject):
             self.export_dicom(snap, Path(folder))
 
     def export_dicom(self, snap: ExportSnapshot, folder: Path) -> None:
-        self._run(
-            "DICOM",
-            lambda: export_dicom(snap, build_filler(snap.filler_name, snap.model_path), folder),
-        )
+        self._run_filled("DICOM", export_dicom, snap, folder)

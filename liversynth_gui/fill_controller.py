@@ -7,7 +7,6 @@ thread. Results go back to the document, which keeps only the newest.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6 import QtCore
@@ -36,20 +35,14 @@ def build_filler(name: str, model_path: str | None) -> SliceFiller:
     import torch
 
     from liversynth.fillers.registry import make_filler
+    from liversynth.inference import usable_cores
 
-    torch.set_num_threads(max(1, _usable_cores() - 1))
+    torch.set_num_threads(max(1, usable_cores() - 1))
     filler = make_filler(name, model_path=model_path, device="auto")
     yy, xx = np.mgrid[:160, :160]
     disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
     filler.fill(np.full((160, 160), 100.0, np.float32), disc, liver_mask=np.ones_like(disc))
     return filler
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class FillController(QtCore.QObject):

@@ -27,23 +27,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from liversynth.authoring.fill import FillRequest, FillResult, run_fill
-from liversynth.errors import LiverSynthError
 from liversynth.fillers.base import SliceFiller
+from liversynth_gui.background import user_message
 
 log = logging.getLogger(__name__)
 
 #: Generation reported by ``failed`` when loading a filler (not a fill request) went wrong.
 LOAD_FAILED_GENERATION = -1
-
-
-def _message(err: BaseException) -> str:
-    """A user-facing message: our own errors are already worded for users."""
-    if isinstance(err, LiverSynthError):
-        return str(err)
-    return f"{type(err).__name__}: {err}"
 
 
 class _Relay(QObject):
@@ -53,20 +46,20 @@ class _Relay(QObject):
     error = Signal(object, str)  # (kind, message)
 
 
-class _Job(QRunnable):
-    def __init__(self, kind: Any, work: Callable[[], object], relay: _Relay) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._kind, self._work, self._relay = kind, work, relay
-
-    def run(self) -> None:
-        try:
-            payload = self._work()
-        except Exception as err:  # every failure becomes a message; the thread lives on
-            log.exception("background job failed")
-            self._relay.error.emit(self._kind, _message(err))
-        else:
-            self._relay.done.emit(self._kind, payload)
+def _run_job(
+    kind: Any,
+    work: Callable[[], object],
+    done: Callable[[Any, object], None],
+    error: Callable[[Any, str], None],
+) -> None:
+    """Run ``work`` and report ``done(kind, payload)`` or ``error(kind, message)``."""
+    try:
+        payload = work()
+    except Exception as err:  # every failure becomes a message; the thread lives on
+        log.exception("background job failed")
+        error(kind, user_message(err))
+    else:
+        done(kind, payload)
 
 
 class FillWorker(QObject):
@@ -172,15 +165,10 @@ class FillWorker(QObject):
             return
         self._set_busy(True)
         if self.synchronous:
-            try:
-                payload = work()
-            except Exception as err:
-                log.exception("job failed")
-                self._on_error(kind, _message(err))
-            else:
-                self._on_done(kind, payload)
+            _run_job(kind, work, self._on_done, self._on_error)
         else:
-            self._pool.start(_Job(kind, work, self._relay))
+            relay = self._relay
+            self._pool.start(lambda: _run_job(kind, work, relay.done.emit, relay.error.emit))
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:

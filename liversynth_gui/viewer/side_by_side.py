@@ -137,7 +137,7 @@ class SideBySideView(QtWidgets.QWidget):
             synthetic_hu: the last fill for this slice, or ``None``.
             levels_hu: display window (low, high) in HU for the three grey panes.
         """
-        self.images["input"].setImage(input_hu, levels=levels_hu, autoLevels=False)
+        self.set_input(input_hu, levels_hu)
         self.images["truth"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
         if synthetic_hu is None:
             self.images["synthetic"].clear()
@@ -151,6 +151,10 @@ class SideBySideView(QtWidgets.QWidget):
         if self._shape != truth_hu.shape:
             self._shape = (int(truth_hu.shape[0]), int(truth_hu.shape[1]))
             self.reset_zoom()
+
+    def set_input(self, input_hu: np.ndarray, levels_hu: tuple[float, float]) -> None:
+        """Replace only the whitened input pane (it changes with the window's top)."""
+        self.images["input"].setImage(input_hu, levels=levels_hu, autoLevels=False)
 
     def set_levels(self, levels_hu: tuple[float, float]) -> None:
         """Change the display window of the grey panes."""

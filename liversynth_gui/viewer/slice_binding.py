@@ -11,6 +11,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from liversynth.authoring import Document, LesionStamp
+from liversynth.whitening import whiten_hu
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_view import SliceView
@@ -91,7 +92,7 @@ class SliceBinding(QtCore.QObject):
     def _show_main_image(self) -> None:
         doc = self.doc
         assert doc is not None
-        synthetic = doc.last_fill if doc.last_fill_z == doc.slice_index else None
+        synthetic = shown_slice_fill(doc)
         image = synthetic if self.show_synthetic and synthetic is not None else doc.slice_hu()
         self.view.set_image(image, self._levels())
         self._update_info()
@@ -137,7 +138,8 @@ class SliceBinding(QtCore.QObject):
         z = doc.slice_index
         w = doc.window
         z_mm = z * doc.case.volume.spacing_mm[0]
-        shown = "SYNTHETIC" if self.show_synthetic and doc.last_fill_z == z else "original"
+        synthetic = self.show_synthetic and shown_slice_fill(doc) is not None
+        shown = "SYNTHETIC" if synthetic else "original"
         # Three short lines: the bottom-centre "P" letter stays clear.
         self.view.set_info(
             f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · {z_mm:.1f} mm · {shown}\n"
@@ -145,9 +147,15 @@ class SliceBinding(QtCore.QObject):
         )
 
     def _levels_changed(self) -> None:
+        """A new window (often many per second while dragging): relevel, redraw only the input."""
+        doc = self.doc
+        assert doc is not None
         self._update_info()
-        self.view.set_levels(self._levels())
-        self._side_changed()  # the whitened input depends on the window's top
+        levels = self._levels()
+        self.view.set_levels(levels)
+        self.side.set_levels(levels)
+        # The whitened input depends on the window's top; truth, fill and difference do not.
+        self.side.set_input(whiten_hu(doc.slice_hu(), doc.mask, doc.window), levels)
 
     def _mask_changed(self, z: int) -> None:
         assert self.doc is not None
@@ -166,11 +174,11 @@ class SliceBinding(QtCore.QObject):
         if doc is None or not doc.has_case:
             return
         truth = doc.slice_hu()
-        whitened = truth.copy()
-        whitened[doc.mask] = doc.window.high
-        synthetic = doc.last_fill if doc.last_fill_z == doc.slice_index else None
         self.side.set_slices(
-            input_hu=whitened, truth_hu=truth, synthetic_hu=synthetic, levels_hu=self._levels()
+            input_hu=whiten_hu(truth, doc.mask, doc.window),
+            truth_hu=truth,
+            synthetic_hu=shown_slice_fill(doc),
+            levels_hu=self._levels(),
         )
         self._zoom_side_to_lesion()
 
@@ -252,6 +260,11 @@ class SliceBinding(QtCore.QObject):
         self.hoverText.emit(describe_pixel(doc, row, col))
 
 
+def shown_slice_fill(doc: Document) -> np.ndarray | None:
+    """The last fill (HU) when it belongs to the shown slice, else ``None``."""
+    return doc.last_fill if doc.last_fill_z == doc.slice_index else None
+
+
 def describe_pixel(doc: Document, row: int, col: int) -> str:
     """Status-bar text for pixel (row, col) of the shown slice: HU, indices and millimetres."""
     rows, cols = doc.slice_shape
@@ -266,8 +279,9 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
         f"   ({col * sx:6.1f}, {row * sy:6.1f}, {z * sz:6.1f}) mm"
     )
-    if doc.last_fill is not None and doc.last_fill_z == z and bool(doc.mask[row, col]):
-        text += f"   synthetic HU {float(doc.last_fill[row, col]):6.0f}"
+    synthetic = shown_slice_fill(doc)
+    if synthetic is not None and bool(doc.mask[row, col]):
+        text += f"   synthetic HU {float(synthetic[row, col]):6.0f}"
     labels = doc.case.labels
     if labels is not None:
         text += ("   background", "   liver", "   tumour")[min(int(labels[z, row, col]), 2)]

@@ -120,3 +120,22 @@ def test_v_shows_the_synthetic_slice_in_the_main_view(window: Any, qtbot: Any) -
     assert "SYNTHETIC" in window.view.info.text()
     qtbot.keyClick(window.view, QtCore.Qt.Key.Key_V)
     assert np.array_equal(window.view.image.image, doc.slice_hu())
+
+
+def test_a_new_window_relevels_the_panes_and_rewhitens_the_input(window: Any, qtbot: Any) -> None:
+    doc = window.doc
+    window.actions.whiten_tumour.trigger()
+    qtbot.waitUntil(lambda: doc.last_fill is not None, timeout=3000)
+    tumour = doc.tumour_mask()
+    diff_before = window.side.images["difference"].image.copy()
+    doc.set_window("liver")
+    levels = (doc.window.low, doc.window.high)
+    # The input is whitened at the new window's top; every grey pane uses the new levels.
+    assert np.allclose(window.side.images["input"].image[tumour], doc.window.high)
+    for key in ("input", "truth", "synthetic"):
+        assert np.allclose(window.side.images[key].getLevels(), levels)
+    assert np.allclose(window.view.image.getLevels(), levels)
+    # Truth, fill and difference do not depend on the window.
+    assert np.allclose(window.side.images["truth"].image, doc.slice_hu())
+    assert np.allclose(window.side.images["synthetic"].image, doc.last_fill)
+    assert np.array_equal(window.side.images["difference"].image, diff_before)
