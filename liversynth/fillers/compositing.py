@@ -20,8 +20,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -187,4 +188,33 @@ def composite(
     region[band] = w * new[band] + (1.0 - w) * region[band]
     inside = weight >= 1
     region[inside] = new[inside]
+    return out
+
+
+def fill_one_slice(
+    fill_slices: Callable[..., dict[int, np.ndarray]],
+    slice_hu: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    liver_mask: npt.ArrayLike | None,
+    spacing_yx_mm: tuple[float, float],
+    **kwargs: Any,
+) -> np.ndarray:
+    """A 3-D filler's ``fill_slices`` applied to one slice (a one-slice volume, 1 mm thick).
+
+    Returns:
+        a float32 copy of ``slice_hu`` with the lesion filled (unchanged when ``mask`` is empty).
+    """
+    image, m = check_slice_and_mask(slice_hu, mask)
+    if not m.any():
+        return image
+    liver = None if liver_mask is None else np.asarray(liver_mask, bool)[None]
+    out = fill_slices(image[None], m[None], liver, spacing_mm=(1.0, *spacing_yx_mm), **kwargs)
+    return out.get(0, image)
+
+
+def paste_slices(hu_zyx: np.ndarray, slices: dict[int, np.ndarray]) -> np.ndarray:
+    """A float32 copy of ``hu_zyx`` with ``slices`` (``{z: new slice}``) put in place."""
+    out = np.array(hu_zyx, dtype=np.float32, copy=True)
+    for z, sl in slices.items():
+        out[z] = sl
     return out

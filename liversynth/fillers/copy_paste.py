@@ -22,13 +22,11 @@ from scipy import ndimage
 
 from liversynth.errors import LiverSynthError
 from liversynth.fillers.compositing import (
-    check_slice_and_mask,
-    composite,
-    crop_box,
-    extract,
+    fill_one_slice,
     lesion_bbox,
+    paste_slices,
 )
-from liversynth.fillers.surroundings import liver_reference
+from liversynth.fillers.surroundings import lesion_crops
 from liversynth.lesions.bank import Lesion, LesionBank, extract_lesions
 from liversynth.lesions.transforms import apply_transform_with_hu
 from liversynth.volume import Case
@@ -140,14 +138,9 @@ class CopyPasteFiller:
         donor: int | None = None,
     ) -> np.ndarray:
         """Paste a donor slice (its largest cross-section) into one slice."""
-        image, m = check_slice_and_mask(slice_hu, mask)
-        if not m.any():
-            return image
-        liver = None if liver_mask is None else np.asarray(liver_mask, bool)[None]
-        out = self.fill_slices(
-            image[None], m[None], liver, seed=seed, spacing_mm=(1.0, *spacing_mm), donor=donor
+        return fill_one_slice(
+            self.fill_slices, slice_hu, mask, liver_mask, spacing_mm, seed=seed, donor=donor
         )
-        return out.get(0, image)
 
     def fill_slices(
         self,
@@ -195,17 +188,9 @@ class CopyPasteFiller:
         )
         sz, sy, sx = spacing_mm
         spacing = (float(sz), float(sy), float(sx))
-        margin = int(np.ceil(12.0 / spacing[1])) + self.band_px + 2
-        box = crop_box((y0, y1, x0, x1), union.shape, 32, margin_px=margin)
-        crops = np.stack([extract(np.asarray(hu_zyx[z], np.float32), box) for z in range(z0, z1)])
-        masks = np.stack([extract(mask_zyx[z], box, pad=0) for z in range(z0, z1)]).astype(bool)
-        livers = None
-        if liver_zyx is not None:
-            livers = np.stack(
-                [extract(np.asarray(liver_zyx[z], bool), box, pad=0) for z in range(z0, z1)]
-            ).astype(bool)
-        ref = liver_reference(crops, masks, livers, spacing)
-        shift = self._shift(les, ref.mean_hu)
+        crops = lesion_crops(hu_zyx, mask_zyx, liver_zyx, bbox, (z0, z1), spacing, self.band_px)
+        box, masks = crops.box, crops.mask
+        shift = self._shift(les, crops.reference.mean_hu)
         # The donor in crop coordinates, continued outward for the blending band.
         full = np.zeros(masks.shape, bool)
         placed = np.zeros(masks.shape, np.float32)
@@ -224,14 +209,7 @@ class CopyPasteFiller:
         full[dst] = True
         if not full.any():
             raise ValueError("donor_offset_zyx puts the donor patch outside the target lesion")
-        new = _continued(placed, full)
-        out: dict[int, np.ndarray] = {}
-        for i, z in enumerate(range(z0, z1)):
-            if masks[i].any():
-                out[z] = composite(
-                    np.asarray(hu_zyx[z], np.float32), new[i], mask_zyx[z], box, self.band_px
-                )
-        return out
+        return crops.composite(hu_zyx, mask_zyx, _continued(placed, full), self.band_px)
 
     def _donor_patch(
         self,
@@ -274,8 +252,7 @@ class CopyPasteFiller:
         donor_offset_zyx: tuple[int, int, int] | None = None,
     ) -> np.ndarray:
         """A float32 copy of the volume with a donor lesion pasted slice by slice."""
-        out = np.array(hu_zyx, dtype=np.float32, copy=True)
-        for z, sl in self.fill_slices(
+        slices = self.fill_slices(
             hu_zyx,
             mask_zyx,
             liver_zyx,
@@ -284,6 +261,5 @@ class CopyPasteFiller:
             donor=donor,
             donor_transform=donor_transform,
             donor_offset_zyx=donor_offset_zyx,
-        ).items():
-            out[z] = sl
-        return out
+        )
+        return paste_slices(hu_zyx, slices)

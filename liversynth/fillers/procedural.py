@@ -22,13 +22,11 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.fillers.compositing import (
-    check_slice_and_mask,
-    composite,
-    crop_box,
-    extract,
+    fill_one_slice,
     lesion_bbox,
+    paste_slices,
 )
-from liversynth.fillers.surroundings import liver_reference
+from liversynth.fillers.surroundings import lesion_crops
 
 Mode = Literal["hypo", "hyper", "mixed"]
 
@@ -186,19 +184,8 @@ class ProceduralFiller:
         spacing_mm: tuple[float, float] | None = None,
     ) -> np.ndarray:
         """Paint one lesion into one slice (see :class:`~liversynth.fillers.base.SliceFiller`)."""
-        image, m = check_slice_and_mask(slice_hu, mask)
-        if not m.any():
-            return image
         yx = spacing_mm or self.spacing_mm
-        liver = None if liver_mask is None else np.asarray(liver_mask, bool)
-        out = self.fill_slices(
-            image[None],
-            m[None],
-            None if liver is None else liver[None],
-            seed=seed,
-            spacing_mm=(1.0, *yx),
-        )
-        return out.get(0, image)
+        return fill_one_slice(self.fill_slices, slice_hu, mask, liver_mask, yx, seed=seed)
 
     def fill_slices(
         self,
@@ -221,24 +208,9 @@ class ProceduralFiller:
         union = np.asarray(mask_zyx[z0:z1].any(axis=0))
         bbox = lesion_bbox(union)
         assert bbox is not None  # zs is non-empty, so the union covers at least one pixel
-        margin = int(np.ceil(12.0 / spacing[1])) + self.band_px + 2
-        box = crop_box(bbox, union.shape, 32, margin_px=margin)
-        crops = np.stack([extract(np.asarray(hu_zyx[z], np.float32), box) for z in range(z0, z1)])
-        masks = np.stack([extract(mask_zyx[z], box, pad=0) for z in range(z0, z1)]).astype(bool)
-        livers = None
-        if liver_zyx is not None:
-            livers = np.stack(
-                [extract(np.asarray(liver_zyx[z], bool), box, pad=0) for z in range(z0, z1)]
-            ).astype(bool)
-        ref = liver_reference(crops, masks, livers, spacing)
-        new = lesion_pixels(crops, masks, spacing, params, ref.mean_hu)
-        out: dict[int, np.ndarray] = {}
-        for i, z in enumerate(range(z0, z1)):
-            if masks[i].any():
-                out[z] = composite(
-                    np.asarray(hu_zyx[z], np.float32), new[i], mask_zyx[z], box, self.band_px
-                )
-        return out
+        crops = lesion_crops(hu_zyx, mask_zyx, liver_zyx, bbox, (z0, z1), spacing, self.band_px)
+        new = lesion_pixels(crops.hu, crops.mask, spacing, params, crops.reference.mean_hu)
+        return crops.composite(hu_zyx, mask_zyx, new, self.band_px)
 
     def fill_volume(
         self,
@@ -250,9 +222,6 @@ class ProceduralFiller:
         spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
     ) -> np.ndarray:
         """A float32 copy of the volume with the 3-D lesion painted slice by slice."""
-        out = np.array(hu_zyx, dtype=np.float32, copy=True)
-        for z, sl in self.fill_slices(
-            hu_zyx, mask_zyx, liver_zyx, seed=seed, spacing_mm=spacing_mm
-        ).items():
-            out[z] = sl
-        return out
+        return paste_slices(
+            hu_zyx, self.fill_slices(hu_zyx, mask_zyx, liver_zyx, seed=seed, spacing_mm=spacing_mm)
+        )

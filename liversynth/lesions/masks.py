@@ -1,20 +1,9 @@
-"""Small mask helpers shared by the lesion modules (crop, keep one component, fill holes)."""
+"""Small mask helpers shared by the lesion modules (keep one component, fill holes, crop)."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-
-
-def crop_to_mask(mask: np.ndarray, pad: int = 0) -> np.ndarray:
-    """Crop a boolean array to the bounding box of its True voxels (plus ``pad`` voxels)."""
-    if not mask.any():
-        return mask[tuple(slice(0, 0) for _ in mask.shape)]
-    box = ndimage.find_objects(mask.astype(np.uint8))[0]
-    if pad:
-        mask = np.pad(mask, pad)
-        box = tuple(slice(s.start, s.stop + 2 * pad) for s in box)
-    return mask[box]
 
 
 def clean_mask(mask: np.ndarray) -> np.ndarray:
