@@ -32,13 +32,14 @@ def validate(
     """Mean lesion MAE (HU) over the validation crops, generator (or EMA) in eval mode."""
     if not batches:
         return None
-    model = g_net
-    if ema is not None:
-        model = build_generator(mcfg).to(device)
-        model.load_state_dict(ema)
-    model.eval()
-    # Validation must not move the RNG, so that resumed runs stay identical.
+    # Validation must not move the RNG, so that resumed runs stay identical: building the EMA
+    # copy draws initial weights too, so it happens inside the fork.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        model = g_net
+        if ema is not None:
+            model = build_generator(mcfg).to(device)
+            model.load_state_dict(ema)
+        model.eval()
         maes = []
         for x, y, m in batches:
             with autocast:

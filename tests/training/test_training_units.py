@@ -157,3 +157,23 @@ def test_config_validation_and_resume_overrides() -> None:
     with pytest.raises(ValueError, match="lr"):
         cfg.with_overrides({"lr": 1.0})
     assert TrainConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_validation_with_ema_weights_does_not_move_the_rng() -> None:
+    import contextlib
+
+    from liversynth.networks import ModelConfig, build_generator
+    from model_training.validation import validate
+
+    mcfg = ModelConfig(crop_px=32, ngf=4, num_downs=5, n_layers=2)
+    torch.manual_seed(0)
+    g = build_generator(mcfg)
+    ema = {k: v.clone() for k, v in g.state_dict().items()}
+    x = torch.zeros(1, mcfg.in_channels, 32, 32)
+    y = torch.zeros(1, 1, 32, 32)
+    m = torch.zeros(1, 1, 32, 32)
+    m[..., 10:20, 10:20] = 1
+    before = torch.random.get_rng_state()
+    mae = validate(g, ema, [(x, y, m)], mcfg, torch.device("cpu"), contextlib.nullcontext())
+    assert mae is not None and np.isfinite(mae)
+    assert torch.equal(torch.random.get_rng_state(), before)
