@@ -87,17 +87,11 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def usable_cores() -> int:
-    """CPUs this process may run on (affinity mask), else ``os.cpu_count()``."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def machine() -> dict[str, Any]:
     """CPU model, cores, memory, torch threads and library versions of this machine."""
     import torch
+
+    from liversynth.inference import usable_cores
 
     versions: dict[str, str] = {"python": platform.python_version(), "torch": torch.__version__}
     for name in ("numpy", "nibabel", "pydicom", "PySide6", "pyqtgraph", "scipy", "skimage"):

@@ -52,7 +52,7 @@ from liversynth.windowing import unit_to_hu
 #: Blending band outside the lesion (px): wide enough to hide the seam, narrow enough that
 #: almost nothing of the original slice changes.
 DEFAULT_BAND_PX = 2
-__all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device"]
+__all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device", "usable_cores"]
 
 #: Flip-ensemble size used by default. On the held-out lesions of 3Dircadb1.1 (docs/model)
 #: averaging the generator over mirror images of the crop lowered inside-lesion MAE from 18.83
@@ -75,13 +75,18 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "resources" / "models" / "default.safetensors"
 
 
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask), else ``os.cpu_count()``."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _limit_threads() -> None:
     # torch's intra-op pool defaults to the machine's cores; in a container or under a CPU
     # affinity mask that can exceed what we may use, and oversubscription multiplies latency.
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count() or 1
+    usable = usable_cores()
     if torch.get_num_threads() > usable:
         torch.set_num_threads(usable)
 
@@ -148,7 +153,7 @@ class Filler:
             path: a LiverSynth ``.safetensors`` model.
             device: ``auto`` (CUDA if available, else CPU), ``cpu``, ``cuda``, ``cuda:N``.
             band_px: blending band outside the mask (px).
-            flips: mirror images averaged per fill (1 = plain generator, 4 = default).
+            flips: mirror images averaged per fill (1 = plain generator, 2 = default).
 
         Raises:
             ModelFileError: the file is missing or not a valid LiverSynth model.

@@ -21,6 +21,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from liversynth.atomic import atomic_write
+
 #: The four curves of Fig. 5: (a) L1, (b) generator adversarial, (c) discriminator, (d) total.
 CURVES = ("l1", "g_adv", "d", "total")
 TITLES = {
@@ -129,9 +131,7 @@ def plot_losses(csv_path: Path, png_path: Path) -> None:
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     axes.flat[0].legend()
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=90)
-    tmp.replace(png_path)
+    atomic_write(png_path, lambda tmp: fig.savefig(tmp, dpi=90), suffix=".png")
 
 
 def new_figure(size_in: tuple[float, float]) -> Figure:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from liversynth.checkpoint import resolve_device
+
 
 @dataclass(frozen=True)
 class DistContext:
@@ -73,17 +75,10 @@ def device_for(ctx: DistContext, requested: str) -> torch.device:
     Raises:
         ValueError: CUDA requested but absent.
     """
-    if requested == "auto":
-        requested = "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"--device {requested}: CUDA is not available on this machine")
-        if requested == "cuda":
-            return torch.device(
-                "cuda", ctx.local_rank if ctx.enabled else torch.cuda.current_device()
-            )
-        return torch.device(requested)
-    return torch.device("cpu")
+    device = resolve_device(requested)
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", ctx.local_rank if ctx.enabled else torch.cuda.current_device())
+    return device
 
 
 def wrap(module: torch.nn.Module, ctx: DistContext, device: torch.device) -> torch.nn.Module:

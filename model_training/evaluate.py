@@ -32,6 +32,7 @@ import numpy as np
 from scipy import ndimage
 from tqdm import tqdm
 
+from liversynth.atomic import atomic_write
 from liversynth.metrics import compare, json_safe
 from liversynth.whitening import whiten_hu
 from liversynth.windowing import PRESETS, to_uint8
@@ -361,6 +362,4 @@ def plot_grid(rows: list[dict[str, np.ndarray]], path: Path) -> None:
             ax.set_yticks([])
             if r == 0:
                 ax.set_title("whitened input" if name == "input" else name, fontsize=9)
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=80)
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80), suffix=".png")

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
 from liversynth.volume import LIVER, TUMOUR, Case
 
@@ -194,7 +195,5 @@ def crop_to_liver(record: SliceRecord, margin_px: int) -> SliceRecord:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON via a temporary file and a rename."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Write ``data`` as indented JSON, crash-safe (:func:`liversynth.atomic.atomic_write`)."""
+    atomic_write(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8"))

@@ -72,7 +72,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
         raise FileExistsError(f"{state_path} exists: add --resume, or choose a new --out folder")
     loaded = load_training_state(state_path) if resume and state_path.exists() else None
     st = loaded.state if loaded else TrainingState(config_json=cfg.to_json())
-    if cfg.device == "cuda" or device.type == "cuda":
+    if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
 
     # ------------------------------------------------------------------ data
