@@ -26,7 +26,7 @@ import torch
 
 from benchmarks.context import BenchContext, tumour_slices
 from benchmarks.stats import scaled, summarize
-from liversynth.inference import DEFAULT_FLIPS, Filler, default_model_path
+from liversynth.fillers.gan import DEFAULT_FLIPS, Filler, default_model_path
 from liversynth.networks import ModelConfig, build_generator
 
 #: Result key of the default configuration (the filler as users get it).

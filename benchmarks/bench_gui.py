@@ -166,9 +166,9 @@ def brush(ctx: BenchContext) -> dict[str, Any]:
     from PySide6 import QtCore
 
     from liversynth.authoring import CaseSource
-    from liversynth.inference import default_model_path
+    from liversynth.authoring.case_loading import demo_slice
+    from liversynth.fillers.gan import default_model_path
     from liversynth_gui.app import make_app
-    from liversynth_gui.case_loading import demo_slice
     from liversynth_gui.fill_controller import DEBOUNCE_MS, build_filler
     from liversynth_gui.main_window import MainWindow, WindowOptions
 

@@ -25,10 +25,10 @@ from typing import Any
 from benchmarks.context import QUICK_PHANTOM_SHAPE, BenchContext
 from benchmarks.stats import summarize
 from liversynth.lesions.bank import LesionBank
-from model_training.synth_context import build_context
-from model_training.synth_item import make_item
-from model_training.synth_write import write_item
-from model_training.synthesize import FILLERS, build_filler
+from model_training.synthesis.command import FILLERS, build_filler
+from model_training.synthesis.context import build_context
+from model_training.synthesis.item import make_item
+from model_training.synthesis.writing import write_item
 
 
 def _inputs(ctx: BenchContext) -> tuple[list[str], Path, str]:

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "tests" / "core"))
 
 from io_factories import ct_slice_dataset, display_to_nifti, display_volume  # noqa: E402
 
+from benchmarks.mutations import apply_plan, random_plan, run_loader  # noqa: E402
 from liversynth.io import Limits, load_labels, load_volume  # noqa: E402
-from liversynth.io.mutations import apply_plan, random_plan, run_loader  # noqa: E402
 
 LIMITS = Limits(max_bytes=512 * 2**20)
 

@@ -91,7 +91,7 @@ def machine() -> dict[str, Any]:
     """CPU model, cores, memory, torch threads and library versions of this machine."""
     import torch
 
-    from liversynth.inference import usable_cores
+    from liversynth.fillers.gan import usable_cores
 
     versions: dict[str, str] = {"python": platform.python_version(), "torch": torch.__version__}
     for name in ("numpy", "nibabel", "pydicom", "PySide6", "pyqtgraph", "scipy", "skimage"):

@@ -102,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the app; returns the exit code."""
     config = parse_args(argv)
     # Qt and pyqtgraph are imported only now, so --help stays instant.
+    from liversynth.authoring.case_loading import default_cache_dir
     from liversynth_gui.app import make_app
-    from liversynth_gui.case_loading import default_cache_dir
     from liversynth_gui.main_window import MainWindow, WindowOptions
     from liversynth_gui.startup import Startup
 

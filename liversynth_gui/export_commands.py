@@ -7,17 +7,17 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from liversynth.fillers.base import SliceFiller
-from liversynth_gui import dialogs
-from liversynth_gui.actions import AppActions
-from liversynth_gui.background import BackgroundRunner
-from liversynth_gui.export_work import (
+from liversynth.authoring.export_work import (
     ExportSnapshot,
     export_dicom,
     export_mask,
     export_nifti,
     export_png,
 )
+from liversynth.fillers.base import SliceFiller
+from liversynth_gui import dialogs
+from liversynth_gui.actions import AppActions
+from liversynth_gui.background import BackgroundRunner
 from liversynth_gui.file_commands import DocumentHost
 from liversynth_gui.fill_controller import build_filler
 

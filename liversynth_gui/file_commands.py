@@ -21,17 +21,17 @@ from liversynth.authoring.autosave import (
     recover,
     remove_autosave,
 )
+from liversynth.authoring.case_loading import (
+    LoadedCase,
+    demo_case,
+    files_case,
+)
 from liversynth.authoring.session import SESSION_SUFFIX, load_session, save_session
 from liversynth.errors import LiverSynthError
 from liversynth.volume import Case
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
-from liversynth_gui.case_loading import (
-    LoadedCase,
-    demo_case,
-    files_case,
-)
 from liversynth_gui.recent import RecentFiles
 
 #: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).

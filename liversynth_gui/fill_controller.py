@@ -34,8 +34,8 @@ def build_filler(name: str, model_path: str | None) -> SliceFiller:
     import numpy as np
     import torch
 
+    from liversynth.fillers.gan import usable_cores
     from liversynth.fillers.registry import make_filler
-    from liversynth.inference import usable_cores
 
     torch.set_num_threads(max(1, usable_cores() - 1))
     filler = make_filler(name, model_path=model_path, device="auto")

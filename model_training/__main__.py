@@ -32,7 +32,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
         "evaluate": evaluate.run,
     }
     try:  # written by the synthesis engineer; the CLI works without it
-        from model_training import synthesize
+        from model_training.synthesis import command as synthesize
     except ImportError:
         pass
     else:

@@ -7,7 +7,7 @@ Files in the run folder (rank 0 writes them all):
   from it exactly (same weights, optimiser moments, RNG states and data order);
 * ``model.safetensors``: the generator (EMA weights when ``ema_weights`` > 0) with the lowest
   validation lesion MAE so far (the last weights when there is no validation split), loadable
-  by ``liversynth.inference.Filler.from_checkpoint``; ``model-last.safetensors``: the latest;
+  by ``liversynth.fillers.gan.Filler.from_checkpoint``; ``model-last.safetensors``: the latest;
 * ``losses.csv`` / ``losses.png``: the four loss curves of Fig. 5, raw and EMA-smoothed;
   ``val.csv``: validation lesion MAE (HU) per epoch; ``run.json``: config and data summary.
 """

@@ -2,7 +2,7 @@
 
 Validation: mean absolute error inside the lesion, in HU, of the generator (or its EMA weights)
 in eval mode, on centred crops of the validation slices. Eval mode is what
-``liversynth.inference.Filler`` uses, so the number tracks what a user will get. HU are those
+``liversynth.fillers.gan.Filler`` uses, so the number tracks what a user will get. HU are those
 of the network window (the target is clipped to it), so this is a tracking number; the
 evaluation command gives the full metrics on whole slices.
 """

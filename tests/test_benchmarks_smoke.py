@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from liversynth.inference import DEFAULT_FLIPS
+from liversynth.fillers.gan import DEFAULT_FLIPS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.restoration import inpaint_biharmonic
 
+from liversynth.fillers.base import SliceWiseVolumeMixin
 from liversynth.fillers.compositing import (
     check_slice_and_mask,
     composite,
@@ -30,7 +31,7 @@ from liversynth.fillers.compositing import (
 from liversynth.windowing import PRESETS, Window, hu_to_unit, unit_to_hu
 
 
-class MeanFiller:
+class MeanFiller(SliceWiseVolumeMixin):
     """Fills the lesion with one value: the mean HU of the liver around it.
 
     The reference pixels are the liver outside the lesion when ``liver_mask`` is given (and
@@ -103,7 +104,7 @@ class MeanFiller:
         return composite(image, np.full((box.size, box.size), value), m, box, self.band_px)
 
 
-class BiharmonicFiller:
+class BiharmonicFiller(SliceWiseVolumeMixin):
     """Fills the lesion by biharmonic inpainting (smooth continuation of the surroundings).
 
     Works on a padded crop around the lesion, in the network window scaled to [-1, 1] (HU

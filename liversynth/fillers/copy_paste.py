@@ -21,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.errors import LiverSynthError
+from liversynth.fillers.base import Appearance, FillHints
 from liversynth.fillers.compositing import (
     fill_one_slice,
     lesion_bbox,
@@ -29,6 +30,7 @@ from liversynth.fillers.compositing import (
 from liversynth.fillers.surroundings import lesion_crops
 from liversynth.lesions.bank import Lesion, LesionBank, extract_lesions
 from liversynth.lesions.transforms import apply_transform_with_hu
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Case
 
 
@@ -243,23 +245,27 @@ class CopyPasteFiller:
         self,
         hu_zyx: np.ndarray,
         mask_zyx: np.ndarray,
+        *,
         liver_zyx: np.ndarray | None = None,
         seed: int | None = None,
-        *,
-        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
-        donor: int | None = None,
-        donor_transform: dict[str, Any] | None = None,
-        donor_offset_zyx: tuple[int, int, int] | None = None,
+        spacing_mm: SpacingZYX | None = None,
+        appearance: Appearance | None = None,
+        hints: FillHints | None = None,
     ) -> np.ndarray:
-        """A float32 copy of the volume with a donor lesion pasted slice by slice."""
+        """A float32 copy of the volume with a donor lesion pasted slice by slice.
+
+        ``hints`` names the donor, its transform and offset (chosen by ``seed`` otherwise).
+        """
+        del appearance  # not honoured yet (registry entry says so)
+        h = hints or FillHints()
         slices = self.fill_slices(
             hu_zyx,
             mask_zyx,
             liver_zyx,
             seed=seed,
-            spacing_mm=spacing_mm,
-            donor=donor,
-            donor_transform=donor_transform,
-            donor_offset_zyx=donor_offset_zyx,
+            spacing_mm=spacing_mm if spacing_mm is not None else (1.0, 0.8, 0.8),
+            donor=h.donor,
+            donor_transform=h.donor_transform,
+            donor_offset_zyx=h.donor_offset_zyx,
         )
         return paste_slices(hu_zyx, slices)

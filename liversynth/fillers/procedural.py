@@ -21,12 +21,14 @@ from typing import Any, Literal
 import numpy as np
 from scipy import ndimage
 
+from liversynth.fillers.base import Appearance, FillHints
 from liversynth.fillers.compositing import (
     fill_one_slice,
     lesion_bbox,
     paste_slices,
 )
 from liversynth.fillers.surroundings import lesion_crops
+from liversynth.typing import SpacingZYX
 
 Mode = Literal["hypo", "hyper", "mixed"]
 
@@ -216,12 +218,16 @@ class ProceduralFiller:
         self,
         hu_zyx: np.ndarray,
         mask_zyx: np.ndarray,
+        *,
         liver_zyx: np.ndarray | None = None,
         seed: int | None = None,
-        *,
-        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
+        spacing_mm: SpacingZYX | None = None,
+        appearance: Appearance | None = None,
+        hints: FillHints | None = None,
     ) -> np.ndarray:
-        """A float32 copy of the volume with the 3-D lesion painted slice by slice."""
+        """A float32 copy of the volume with the 3-D lesion painted (one 3-D texture field)."""
+        del appearance, hints  # not honoured yet (registry entry says so)
+        spacing = spacing_mm if spacing_mm is not None else (1.0, 0.8, 0.8)
         return paste_slices(
-            hu_zyx, self.fill_slices(hu_zyx, mask_zyx, liver_zyx, seed=seed, spacing_mm=spacing_mm)
+            hu_zyx, self.fill_slices(hu_zyx, mask_zyx, liver_zyx, seed=seed, spacing_mm=spacing)
         )

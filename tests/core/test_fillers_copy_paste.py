@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 
 from liversynth.errors import LiverSynthError
-from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.base import FillHints, SliceFiller
 from liversynth.fillers.copy_paste import CopyPasteFiller
 from liversynth.fillers.registry import make_filler
 from liversynth.lesions.bank import LesionBank, extract_lesions
@@ -83,12 +83,10 @@ def test_donor_transform_moves_the_pixels_with_the_outline():
     out = f.fill_volume(
         vol,
         target,
-        np.ones(vol.shape, bool),
-        0,
+        liver_zyx=np.ones(vol.shape, bool),
+        seed=0,
         spacing_mm=les.spacing_mm,
-        donor=0,
-        donor_transform=params,
-        donor_offset_zyx=offset,
+        hints=FillHints(donor=0, donor_transform=params, donor_offset_zyx=offset),
     )
     _, expected = apply_transform_with_hu(les.mask, les.hu_patch, params)
     shift = 150.0 - les.liver_mean_hu

@@ -88,7 +88,7 @@ def test_volume_fill_is_coherent_between_slices():
     f = ProceduralFiller()
     new = f.fill_slices(hu, ball, liver, seed=5, spacing_mm=(2.0, 0.8, 0.8))
     assert sorted(new) == [z for z in range(9) if ball[z].any()]
-    vol = f.fill_volume(hu, ball, liver, 5, spacing_mm=(2.0, 0.8, 0.8))
+    vol = f.fill_volume(hu, ball, liver_zyx=liver, seed=5, spacing_mm=(2.0, 0.8, 0.8))
     for zz, sl in new.items():
         np.testing.assert_array_equal(vol[zz], sl)
     # One 3-D texture field: neighbouring slices' lesion texture is correlated.

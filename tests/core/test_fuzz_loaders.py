@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_factories import ct_slice_dataset, display_to_nifti, display_volume
 
-from liversynth.io import Limits, load_labels, load_volume
-from liversynth.io.mutations import (
+from benchmarks.mutations import (
     ABSURD_INTS,
     DICOM_EDITS,
     NIFTI1_FIELDS,
@@ -28,6 +27,7 @@ from liversynth.io.mutations import (
     run_loader,
     set_nifti_field,
 )
+from liversynth.io import Limits, load_labels, load_volume
 from liversynth.volume import Volume
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

@@ -12,8 +12,8 @@ from scipy import ndimage
 from liversynth.checkpoint import save_model
 from liversynth.errors import ModelFileError
 from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.gan import Filler, default_model_path, resolve_device
 from liversynth.fillers.registry import make_filler
-from liversynth.inference import Filler, default_model_path, resolve_device
 from liversynth.networks import ModelConfig, build_generator
 from liversynth.whitening import generator_input
 from liversynth.windowing import unit_to_hu

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from liversynth.inference import default_model_path
+from liversynth.fillers.gan import default_model_path
 from model_training.evaluate import evaluate
 from model_training.prepare import prepare_dataset
 

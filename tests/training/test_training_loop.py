@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 from training_helpers import TINY_MODEL
 
-from liversynth.inference import Filler
+from liversynth.fillers.gan import Filler
 from model_training.__main__ import main
 from model_training.config import TrainConfig
 from model_training.curves import read_csv

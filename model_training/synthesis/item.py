@@ -17,7 +17,7 @@ from liversynth.lesions.placement import Placement, place_in_region
 from liversynth.lesions.shapes import MAX_DIAMETER_MM, MIN_DIAMETER_MM, procedural_lesion
 from liversynth.lesions.transforms import random_transform
 from liversynth.volume import TUMOUR
-from model_training.synth_context import HealthyScan, SynthContext
+from model_training.synthesis.context import HealthyScan, SynthContext
 
 _MAX_ATTEMPTS = 8
 # Each failed placement shrinks the next lesion: a liver too small for a 60 mm lesion

@@ -6,7 +6,7 @@ outline drawn on the healthy crop.
 
 Usage::
 
-    python -m model_training.synth_grid --healthy ../shared/data/3Dircadb1.7 \\
+    python -m model_training.synthesis.grid --healthy ../shared/data/3Dircadb1.7 \\
         --lesions ../shared/data/3Dircadb1.1 --out docs/images/synth_grid.png
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from liversynth.windowing import PRESETS, to_uint8
-from model_training.synth_context import build_context
-from model_training.synth_item import make_item
-from model_training.synthesize import build_filler
+from model_training.synthesis.command import build_filler
+from model_training.synthesis.context import build_context
+from model_training.synthesis.item import make_item
 
 
 def _crop(image: np.ndarray, centre: tuple[int, int], size: int) -> np.ndarray:
@@ -101,7 +101,7 @@ def render_grid(
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m model_training.synth_grid", description=__doc__.split("\n\n")[0]
+        prog="python -m model_training.synthesis.grid", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--healthy", nargs="+", type=Path, required=True)
     p.add_argument("--lesions", nargs="+", type=Path, required=True)

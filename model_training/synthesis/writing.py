@@ -21,7 +21,7 @@ from PIL import Image
 
 from liversynth.checkpoint import atomic_write
 from liversynth.export.provenance import write_sidecar
-from model_training.synth_item import Item
+from model_training.synthesis.item import Item
 
 FORMATS = ("png", "nifti", "nnunet", "dicom")
 VOLUME_FORMATS = ("nifti", "nnunet", "dicom")

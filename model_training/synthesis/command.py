@@ -31,9 +31,9 @@ from tqdm import tqdm
 from liversynth.checkpoint import atomic_write
 from liversynth.errors import LiverSynthError
 from liversynth.lesions.bank import LesionBank
-from model_training.synth_context import SynthContext, build_context, cached_context
-from model_training.synth_item import make_item
-from model_training.synth_write import FORMATS, VOLUME_FORMATS, write_item
+from model_training.synthesis.context import SynthContext, build_context, cached_context
+from model_training.synthesis.item import make_item
+from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
 
 FILLERS = ("gan", "procedural", "copy_paste", "mean", "biharmonic")
 

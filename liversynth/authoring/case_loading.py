@@ -118,6 +118,7 @@ def _write_cache(path: Path, case: Case) -> None:
         for old in path.parent.glob(f"{prefix}*.npz"):
             old.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        assert case.labels is not None  # the phantom always has labels
         np.savez(tmp, hu=case.volume.hu, labels=case.labels)
         os.replace(tmp, path)
     except OSError:
