@@ -187,7 +187,9 @@ def lesion_features(
     band_std = [_std(b[core]) for b in bands]
     ring_band = [_std(b[ring]) if ring.any() else 1.0 for b in bands]
     feats.extend(float(np.log(s + 0.1)) for s in band_std)
-    feats.extend(float(np.log((s + 0.1) / (r + 0.1))) for s, r in zip(band_std, ring_band, strict=True))
+    feats.extend(
+        float(np.log((s + 0.1) / (r + 0.1))) for s, r in zip(band_std, ring_band, strict=True)
+    )
     # Signed distance: > 0 inside (pixel centres 1, 2, ... from the edge), < 0 outside.
     signed = ndimage.distance_transform_edt(m) - ndimage.distance_transform_edt(~m)
     for d in _PROFILE_PX:
