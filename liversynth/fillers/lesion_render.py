@@ -47,7 +47,13 @@ from liversynth.fillers.appearance import (
 )
 from liversynth.fillers.base import Appearance
 from liversynth.fillers.compositing import blend_weight
-from liversynth.fillers.texture import estimate_noise, noise_region, residual, synthesize_noise
+from liversynth.fillers.texture import (
+    estimate_noise,
+    marginal_sample,
+    match_marginal,
+    noise_region,
+    synthesize_noise,
+)
 
 
 @dataclass(frozen=True)
@@ -58,17 +64,35 @@ class RenderOptions:
         grain: add the scan-matched noise (off: the structure prediction alone).
         match_spectrum: shape the noise with the measured NPS (off: white noise of the same
             variance).
+        match_histogram: map the noise onto the liver residual's distribution (off: Gaussian).
         seam: variance-preserving noise in the blending band.
         z_coherent: AR(1) noise along z with the scan's correlation (off: independent slices).
+        deficit_only: scale the noise to the variance the structure lacks (off: the liver's
+            full residual variance is added on top of the structure).
     """
 
     grain: bool = True
     match_spectrum: bool = True
+    match_histogram: bool = True
     seam: bool = True
     z_coherent: bool = True
+    deficit_only: bool = True
 
 
 DEFAULT_RENDER = RenderOptions()
+
+
+#: The noise band used to measure how much grain the structure already has (px, Gaussian σ).
+NOISE_BAND_PX = 2.0
+
+
+def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
+    """Variance of ``image − gaussian(image, NOISE_BAND_PX)`` (in-plane) over ``where``."""
+    img = np.asarray(image_hu, np.float64)
+    img = img if img.ndim == 3 else img[None]
+    band = img - ndimage.gaussian_filter(img, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
+    w = np.asarray(where, bool).reshape(band.shape)
+    return float(band[w].var()) if w.sum() > 1 else 0.0
 
 
 def _in_plane_erosion(mask: np.ndarray) -> np.ndarray:
@@ -110,15 +134,25 @@ def render_lesion(
         s = set_contrast(s, m, level, float(appearance.contrast_hu))
     out = s
     if options.grain:
-        model = estimate_noise(image_hu, noise_region(image_hu, m, liver))
+        region = noise_region(image_hu, m, liver)
+        model = estimate_noise(image_hu, region)
         if not options.z_coherent:
             model = replace(model, z_correlation=0.0)
-        structure_var = float(residual(s)[_in_plane_erosion(m)].var())
-        deficit = np.sqrt(max(model.sigma_hu**2 - structure_var, 0.0))
+        # The structure already has some fine detail; the grain makes up what it lacks in the
+        # noise band (σ < NOISE_BAND_PX), measured against the liver in the same band.
+        ratio = _band_var(s, _in_plane_erosion(m)) / max(_band_var(image_hu, region), 1.0)
+        if not options.deficit_only:
+            ratio = 0.0
+        deficit = model.sigma_hu * np.sqrt(max(1.0 - ratio, 0.0))
         if options.match_spectrum:
             noise = synthesize_noise(model, m.shape, rng)
         else:
             noise = rng.standard_normal(m.shape) * model.sigma_hu
+        if options.match_histogram:
+            loose = noise_region(image_hu, m, liver, outlier_mad=8.0)
+            sample = marginal_sample(image_hu, loose)
+            if sample.size >= 20:
+                noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
         out = s + noise * (deficit / model.sigma_hu)
         if options.seam and band_px > 0:
             w = np.stack([blend_weight(mz, band_px) for mz in m]).astype(np.float64)
