@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.authoring import Document
-from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.base import Appearance, SliceFiller
 from liversynth.volume import LIVER, TUMOUR
 
 
@@ -44,6 +44,7 @@ class ExportSnapshot:
     model_path: str | None
     seed: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    appearance: Appearance = field(default_factory=Appearance)
 
     @classmethod
     def of(cls, doc: Document) -> ExportSnapshot:
@@ -62,6 +63,7 @@ class ExportSnapshot:
             model_path=doc.model_path,
             seed=doc.fill_seed,
             metadata=dict(case.volume.metadata),
+            appearance=doc.fill_appearance,
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class ExportSnapshot:
             "filler": self.filler_name,
             "model": None if self.model_path is None else Path(self.model_path).name,
             "seed": self.seed,
+            "appearance": self.appearance.to_dict(),
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
         record.update(extra)
@@ -89,9 +92,10 @@ def fill_slice(snap: ExportSnapshot, filler: SliceFiller, z: int) -> np.ndarray:
     mask = snap.masks.get(z)
     if mask is None or not mask.any():
         return original.copy()
-    return np.asarray(
-        filler.fill(original, mask, liver_mask=snap.liver(z), seed=snap.seed), dtype=np.float32
-    )
+    kwargs: dict[str, Any] = {"liver_mask": snap.liver(z), "seed": snap.seed}
+    if not snap.appearance.is_default:
+        kwargs["appearance"] = snap.appearance
+    return np.asarray(filler.fill(original, mask, **kwargs), dtype=np.float32)
 
 
 def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndarray, np.ndarray]:

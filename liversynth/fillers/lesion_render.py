@@ -74,7 +74,7 @@ class RenderOptions:
     grain: bool = True
     match_spectrum: bool = True
     match_histogram: bool = True
-    seam: bool = True
+    seam: bool = False
     z_coherent: bool = True
     deficit_only: bool = True
 

@@ -119,8 +119,46 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="also write the lesion bank built from --lesions cases",
     )
+    p.add_argument(
+        "--contrast-hu",
+        type=_hu_range,
+        default=None,
+        metavar="LO:HI",
+        help="lesion − liver mean HU, drawn per item from LO:HI (or one value; default: the "
+        "filler decides), e.g. -80:-10",
+    )
+    p.add_argument(
+        "--heterogeneity",
+        type=_unit_range,
+        default=None,
+        metavar="LO:HI",
+        help="0 = uniform .. 1 = strongly mottled, drawn per item from LO:HI (e.g. 0:0.6)",
+    )
     p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
     return p
+
+
+def _range(text: str, lo: float, hi: float) -> tuple[float, float]:
+    parts = text.split(":")
+    try:
+        values = [float(v) for v in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO:HI or a number, got {text!r}") from None
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2 or not lo <= values[0] <= values[1] <= hi:
+        raise argparse.ArgumentTypeError(
+            f"expected LO:HI with {lo} <= LO <= HI <= {hi}, got {text!r}"
+        )
+    return values[0], values[1]
+
+
+def _hu_range(text: str) -> tuple[float, float]:
+    return _range(text, -400.0, 400.0)
+
+
+def _unit_range(text: str) -> tuple[float, float]:
+    return _range(text, 0.0, 1.0)
 
 
 def _vessel_hu(text: str) -> float | str | None:
@@ -197,6 +235,7 @@ def _provenance(
         "model": None if model_info is None else model_info["file"],
         "model_sha256": None if model_info is None else model_info["sha256"],
         "seed": record["seed"],
+        "appearance": record.get("appearance"),
         "run_seed": run_seed,
         "item": record["index"],
         "lesion": record["lesion"],
@@ -206,7 +245,14 @@ def _provenance(
 
 
 def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
-    item = make_item(ctx, filler, job["seed"], job["index"], volume=job["fmt"] in VOLUME_FORMATS)
+    item = make_item(
+        ctx,
+        filler,
+        job["seed"],
+        job["index"],
+        volume=job["fmt"] in VOLUME_FORMATS,
+        appearance_ranges=job.get("appearance_ranges"),
+    )
     record = item.record
     record["files"] = write_item(
         item, Path(job["out"]), job["fmt"], _provenance(record, job["model"], job["seed"])
@@ -230,7 +276,17 @@ def _run_items(
     tmp: Path,
 ) -> list[dict[str, Any]]:
     jobs = [
-        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(args.out), "model": model_info}
+        {
+            "index": k,
+            "seed": args.seed,
+            "fmt": args.fmt,
+            "out": str(args.out),
+            "model": model_info,
+            "appearance_ranges": {
+                "contrast_hu": getattr(args, "contrast_hu", None),
+                "heterogeneity": getattr(args, "heterogeneity", None),
+            },
+        }
         for k in indices
     ]
     workers = max(1, min(int(args.workers), len(jobs)))
