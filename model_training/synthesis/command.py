@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -48,6 +49,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "in healthy livers and write a labelled dataset with a manifest."
         ),
     )
+    # Let ranges such as "--contrast-hu -80:-10" be values, not unknown options: argparse only
+    # treats "-80" or "-0.5" as numbers; this matcher also accepts "LO:HI" ranges.
+    p._negative_number_matcher = re.compile(r"^-\d+(\.\d*)?(:-?\d+(\.\d*)?)?$")
     p.add_argument(
         "--healthy",
         nargs="+",
