@@ -283,7 +283,7 @@ class Filler:
             )
         out = hu.astype(np.float32, copy=True)
         liver3 = None if liver_zyx is None else np.asarray(liver_zyx, bool)
-        for k, group in enumerate(self.lesion_groups(m3.any(axis=0))):
+        for k, group in enumerate(self.lesion_groups(np.asarray(m3.any(axis=0)))):
             box = self.crop_for(group)
             assert box is not None
             sub = m3 & group[None]

@@ -50,7 +50,7 @@ _GLCM_DISTANCES_PX = (1, 2, 3)
 _GLCM_ANGLES = (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
 _GLCM_LEVELS = 32
 _GLCM_HALF_RANGE_HU = 160.0
-_DOG_SIGMAS_PX = ((0.0, 1.0), (1.0, 2.0), (2.0, 4.0))
+_DOG_SIGMAS_PX = ((0, 1), (1, 2), (2, 4))
 _PROFILE_PX = (-3, -2, -1, 1, 2, 3)
 _SOFT_TISSUE_HU = (-50.0, 250.0)
 
