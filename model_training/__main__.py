@@ -38,6 +38,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     else:
         synthesize.add_parser(sub)
         runners["synthesize"] = synthesize.run
+    from model_training import quiz
+
+    quiz.add_parser(sub)
+    runners["quiz"] = quiz.run
     return parser, runners
 
 
