@@ -43,6 +43,9 @@ class LaunchConfig:
         quit_after_startup: exit right after that first paint (for timing).
         screenshot: whiten the real tumour, wait for the fill, save the window there, quit.
         no_recovery: do not offer to recover autosaved work (scripts, screenshots).
+        quiz: a quiz folder: open the trainee view (or, with ``review``, the review) only.
+        trainee: the trainee's name (asked when absent).
+        review: review the answers collected in ``quiz`` (needs its ``key.json``).
     """
 
     volume: Path | None = None
@@ -52,6 +55,9 @@ class LaunchConfig:
     quit_after_startup: bool = False
     screenshot: Path | None = None
     no_recovery: bool = False
+    quiz: Path | None = None
+    trainee: str | None = None
+    review: bool = False
 
 
 def parse_args(argv: list[str] | None = None) -> LaunchConfig:
@@ -86,6 +92,11 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     p.add_argument(
         "--no-recovery", action="store_true", help="do not offer to recover autosaved work"
     )
+    p.add_argument("--quiz", type=Path, metavar="QUIZ_DIR", help="take the quiz in QUIZ_DIR")
+    p.add_argument("--trainee", metavar="NAME", help="with --quiz: your name (else asked)")
+    p.add_argument(
+        "--review", action="store_true", help="with --quiz: review the collected answers"
+    )
     ns = p.parse_args(argv)
     return LaunchConfig(
         volume=ns.volume,
@@ -95,6 +106,9 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         quit_after_startup=ns.quit_after_startup,
         screenshot=ns.screenshot,
         no_recovery=ns.no_recovery or ns.screenshot is not None,
+        quiz=ns.quiz,
+        trainee=ns.trainee,
+        review=ns.review,
     )
 
 
@@ -108,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     from liversynth_gui.startup import Startup
 
     app = make_app(sys.argv[:1])
+    if config.quiz is not None:
+        from liversynth_gui.teaching.launch import run_quiz_app
+
+        return run_quiz_app(config.quiz, trainee=config.trainee, review=config.review)
     window = MainWindow(WindowOptions(cache_dir=default_cache_dir()))
     startup = Startup(window, config, seconds_since_process_start)
     window.show()

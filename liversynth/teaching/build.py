@@ -170,7 +170,12 @@ def _check_out(out: Path) -> None:
     (out / KEY_DIR).mkdir(parents=True, exist_ok=True)
 
 
-def _long_axis(target: np.ndarray, spacing: SpacingZYX) -> tuple[float, dict[str, Any]]:
+def true_long_axis(target: np.ndarray, spacing: SpacingZYX) -> tuple[float, dict[str, Any]]:
+    """The RECIST long axis of a lesion in an item: the longest over the slab's slices.
+
+    Returns:
+        ``(length in mm, {"z": slice, "yx": [[y0, x0], [y1, x1]]})``.
+    """
     best: tuple[float, dict[str, Any]] = (0.0, {})
     for k in range(target.shape[0]):
         axes = recist_axes_mm(target[k], spacing[1:])
@@ -270,7 +275,7 @@ def build_quiz(
             write_item(
                 out / key.mask, drawn.lesions.astype(np.uint8) + drawn.target, opts.spacing_mm
             )
-            key.long_axis_mm, key.long_axis = _long_axis(drawn.target, opts.spacing_mm)
+            key.long_axis_mm, key.long_axis = true_long_axis(drawn.target, opts.spacing_mm)
         if key.synthetic:
             key.model, key.model_sha256 = model_name, model_hash
         items.append(QuizItem(item_id, kind, image, KINDS[kind]))
