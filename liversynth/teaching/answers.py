@@ -87,6 +87,7 @@ class AnswerSheet:
         answers: item id → answer (see the module docstring).
         elapsed_s: time spent so far (the timer survives a restart).
         submitted: the trainee pressed Submit.
+        current_item: the item on screen last (a reopened quiz continues there).
     """
 
     path: Path
@@ -95,6 +96,7 @@ class AnswerSheet:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     elapsed_s: float = 0.0
     submitted: bool = False
+    current_item: str | None = None
 
     @classmethod
     def open(cls, folder: str | Path, trainee: str) -> AnswerSheet:
@@ -135,6 +137,7 @@ class AnswerSheet:
             "quiz_id": self.quiz_id,
             "elapsed_s": round(float(self.elapsed_s), 1),
             "submitted": self.submitted,
+            "current_item": self.current_item,
             "answers": self.answers,
         }
 
@@ -167,6 +170,7 @@ def load_sheet(path: str | Path) -> AnswerSheet:
             {str(k): dict(v) for k, v in data.get("answers", {}).items()},
             float(data.get("elapsed_s", 0.0)),
             bool(data.get("submitted", False)),
+            None if data.get("current_item") is None else str(data["current_item"]),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise LoadError(path, f"malformed answers file ({err!r})") from None

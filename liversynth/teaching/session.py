@@ -33,7 +33,9 @@ class QuizSession:
         self.folder = Path(folder)
         self.quiz: Quiz = load_quiz(self.folder)
         self.sheet = AnswerSheet.open(self.folder, trainee)
-        self.index = 0
+        ids = [it.id for it in self.quiz.items]
+        # A reopened quiz continues on the item that was on screen.
+        self.index = ids.index(self.sheet.current_item) if self.sheet.current_item in ids else 0
         self._images: dict[str, np.ndarray] = {}
         self._pending_confidence: dict[str, int] = {}
 
@@ -49,6 +51,10 @@ class QuizSession:
     def go(self, index: int) -> QuizItem:
         """Show item ``index`` (clamped to the quiz)."""
         self.index = int(np.clip(index, 0, self.n_items - 1))
+        if self.sheet.current_item != self.item.id and not self.sheet.submitted:
+            self.sheet.current_item = self.item.id
+            if self.sheet.answers:  # no file for a trainee who only looked
+                self.sheet.save()
         return self.item
 
     def image(self, item: QuizItem | None = None) -> np.ndarray:

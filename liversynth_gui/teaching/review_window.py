@@ -30,12 +30,12 @@ def truth_text(k: KeyItem) -> str:
     if not k.synthetic:
         return "real lesion"
     app = k.appearance or {}
-    parts = [f"synthetic ({k.filler}"]
+    parts = [f"synthetic: {k.filler}"]
     if app.get("contrast_hu") is not None:
-        parts.append(f"contrast {app['contrast_hu']:+.0f} HU")
+        parts.append(f"{app['contrast_hu']:+.0f} HU")
     if app.get("heterogeneity") is not None:
-        parts.append(f"heterogeneity {app['heterogeneity']:.2f}")
-    return ", ".join(parts) + ")"
+        parts.append(f"het. {app['heterogeneity']:.2f}")
+    return ", ".join(parts)
 
 
 def answer_text(score: ItemScore, answer: dict | None) -> str:
@@ -122,13 +122,14 @@ class ReviewWindow(QtWidgets.QMainWindow):
         split = QtWidgets.QSplitter()
         for w in (lw, self.pane, rw):
             split.addWidget(w)
-        split.setSizes([430, 640, 430])
+        split.setSizes([560, 560, 420])
         self.setCentralWidget(split)
 
     # -- tables ----------------------------------------------------------------------------
     def _fill_scores(self) -> None:
         kinds = sorted({s.kind for r in self.review.results for s in r.scores})
-        cols = ["Trainee", "Total", *kinds, "Submitted"]
+        short = {"real_or_synthetic": "real/syn.", "measure": "measure", "find": "find", "normal": "normal"}
+        cols = ["Trainee", "Total", *(short.get(k, k) for k in kinds), "Submitted"]
         self.scores.setColumnCount(len(cols))
         self.scores.setHorizontalHeaderLabels(cols)
         self.scores.setRowCount(len(self.review.results))

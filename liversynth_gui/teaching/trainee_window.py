@@ -70,7 +70,7 @@ class TraineeWindow(QtWidgets.QMainWindow):
             act.setShortcut(QtGui.QKeySequence(key))
             act.triggered.connect(lambda _=False, s=step: self.go(self.session.index + s))
             self.addAction(act)
-        self.go(0)
+        self.go(session.index)
         if not session.sheet.submitted:
             self.timer.start()
         else:

@@ -68,7 +68,7 @@ def test_session_saves_every_answer_and_reopens(tmp_path: Path) -> None:
     s.go(3)
     s.set_verdict("abnormal")
     again = QuizSession(tmp_path, "Dr. Ann Lee")
-    assert again.answered == 4
+    assert again.answered == 4 and again.index == 3  # continues on the last item shown
     assert again.sheet.answers["item_002"] == {"verdict": "synthetic", "confidence": 5}
     assert again.sheet.answers["item_001"] == {"clicks_zyx": [[1.0, 5.5, 6.0]]}
     again.submit()

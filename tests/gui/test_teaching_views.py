@@ -197,7 +197,7 @@ def test_review_reveals_truth_and_exports(
     assert w.review.study.n_ratings == 2 * sum(it.kind == "real_or_synthetic" for it in quiz.items)
     assert w.review.study.auc == pytest.approx(0.5)  # one perfect and one inverted reader
     truths = [w.items.item(r, 2).text() for r in range(w.items.rowCount())]
-    assert any(t.startswith("synthetic (procedural") for t in truths) and "real lesion" in truths
+    assert any(t.startswith("synthetic: procedural") for t in truths) and "real lesion" in truths
     row = next(i for i, it in enumerate(quiz.items) if key.items[it.id].has_lesion)
     w.show_item(row)
     assert w.pane.truth.isVisible() and w.pane.truth.image is not None
