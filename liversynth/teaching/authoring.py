@@ -91,11 +91,11 @@ def add_slice_item(
     while (folder / ITEMS_DIR / f"{item_id}.nii.gz").exists():
         item_id = f"item_{int(item_id[5:]) + 1:03d}"
     image = f"{ITEMS_DIR}/{item_id}.nii.gz"
-    write_item(folder / image, sample_hu(hu_zyx[box], geo, offset=off), quiz.spacing_mm)  # type: ignore[arg-type]
+    write_item(folder / image, sample_hu(hu_zyx[box], geo, offset=off), quiz.spacing_mm)
     entry = KeyItem(kind=kind, has_lesion=has_lesion, source=dict(source or {}))
     if has_lesion:
         assert lesion_zyx is not None
-        target = sample_mask(lesion_zyx[box], geo, offset=off)  # type: ignore[arg-type]
+        target = sample_mask(lesion_zyx[box], geo, offset=off)
         entry.synthetic = bool(synthetic)
         entry.mask = f"{KEY_DIR}/{item_id}_mask.nii.gz"
         write_item(folder / entry.mask, 2 * target.astype(np.uint8), quiz.spacing_mm)

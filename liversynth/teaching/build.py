@@ -241,7 +241,7 @@ def build_quiz(
     prep = dict(
         margin_mm=opts.margin_mm, tumour_gap_mm=opts.tumour_gap_mm, min_lesion_mm=opts.min_lesion_mm
     )
-    scans = [prepare_scan(c, **prep) for c in (*real, *healthy)]  # type: ignore[arg-type]
+    scans = [prepare_scan(c, **prep) for c in (*real, *healthy)]
     real_lesions = [(s, les) for s in scans[: len(real)] for les in s.lesions]
     if any(t == "real" for _, t in plan) and not real_lesions:
         raise LiverSynthError(

@@ -49,7 +49,7 @@ def write_report(review: ClassReview, path: str | Path) -> Path:
     ax.set_xlabel("score (%)")
     ax.set_title(f"Per-trainee score ({len(review.quiz.items)} items)", fontsize=10)
     for yi, t in zip(y, totals, strict=True):
-        ax.text(min(t + 1, 92), yi, f"{t:.0f}%", va="center", fontsize=8)
+        ax.text(min(t + 1, 92), float(yi), f"{t:.0f}%", va="center", fontsize=8)
 
     ax = fig.add_subplot(grid[1, 0])
     kinds = sorted({s.kind for r in review.results for s in r.scores})

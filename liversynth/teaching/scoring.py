@@ -125,7 +125,11 @@ def score_item(
         mask = np.zeros((1, 1, 1), bool) if lesions_zyx is None else lesions_zyx
         r = score_find(clicks, mask, spacing_mm, tolerance_mm)
         answered = answer is not None
-        detail = {"hits": r.hits, "misses": r.misses, "false_positives": r.false_positives}
+        detail: dict[str, Any] = {
+            "hits": r.hits,
+            "misses": r.misses,
+            "false_positives": r.false_positives,
+        }
         return ItemScore(item_id, kind, answered, r.score if answered else 0.0, None, detail)
     if answer is None or (kind == "measure" and answer.get("line") is None):
         return ItemScore(item_id, kind, False, 0.0, False)

@@ -118,7 +118,7 @@ def _geometry(
     fov_mm = np.asarray(shape[1:], float) * np.asarray(spacing[1:], float)
     shift_px = rng.uniform(-jitter, jitter, 2) * fov_mm / np.asarray(scan.spacing_mm[1:])
     c = (float(centre[0]), float(centre[1] + shift_px[0]), float(centre[2] + shift_px[1]))
-    return PatchGeometry(c, scan.spacing_mm, tuple(spacing), tuple(shape))  # type: ignore[arg-type]
+    return PatchGeometry(c, scan.spacing_mm, tuple(spacing), tuple(shape))
 
 
 def _union_box(a: tuple[slice, ...], lo: np.ndarray, hi: np.ndarray, shape) -> tuple[slice, ...]:
@@ -161,9 +161,9 @@ def real_item(
         }
     }
     return Drawn(
-        sample_hu(scan.hu[box], geo, offset=off),  # type: ignore[arg-type]
-        sample_mask(scan.tumour[box], geo, offset=off),  # type: ignore[arg-type]
-        sample_mask(target, geo, offset=off),  # type: ignore[arg-type]
+        sample_hu(scan.hu[box], geo, offset=off),
+        sample_mask(scan.tumour[box], geo, offset=off),
+        sample_mask(target, geo, offset=off),
         facts,
     )
 
@@ -233,9 +233,9 @@ def synthetic_item(
         "seed": filler_seed,
     }
     return Drawn(
-        sample_hu(filled, geo, offset=off),  # type: ignore[arg-type]
-        sample_mask(lesion | scan.tumour[box], geo, offset=off),  # type: ignore[arg-type]
-        sample_mask(lesion, geo, offset=off),  # type: ignore[arg-type]
+        sample_hu(filled, geo, offset=off),
+        sample_mask(lesion | scan.tumour[box], geo, offset=off),
+        sample_mask(lesion, geo, offset=off),
         facts,
     )
 
@@ -250,14 +250,14 @@ def normal_item(
     for _ in range(tries):
         c = allowed[int(rng.integers(len(allowed)))] + np.asarray(scan.region.offset)
         geo = PatchGeometry(
-            tuple(float(v) for v in c), scan.spacing_mm, tuple(spacing), tuple(shape)
-        )  # type: ignore[arg-type]
+            (float(c[0]), float(c[1]), float(c[2])), scan.spacing_mm, tuple(spacing), tuple(shape)
+        )
         box = geo.source_box(scan.hu.shape)
         off = tuple(s.start for s in box)
-        lesions = sample_mask(scan.tumour[box], geo, offset=off)  # type: ignore[arg-type]
+        lesions = sample_mask(scan.tumour[box], geo, offset=off)
         if not lesions.any():
             facts = {
                 "source": {"case": scan.name, "centre_zyx": [round(v, 2) for v in geo.centre_zyx]}
             }
-            return Drawn(sample_hu(scan.hu[box], geo, offset=off), lesions, None, facts)  # type: ignore[arg-type]
+            return Drawn(sample_hu(scan.hu[box], geo, offset=off), lesions, None, facts)
     raise PlacementError(f"{scan.name}: no tumour-free crop found in {tries} tries")

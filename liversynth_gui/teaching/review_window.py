@@ -128,7 +128,12 @@ class ReviewWindow(QtWidgets.QMainWindow):
     # -- tables ----------------------------------------------------------------------------
     def _fill_scores(self) -> None:
         kinds = sorted({s.kind for r in self.review.results for s in r.scores})
-        short = {"real_or_synthetic": "real/syn.", "measure": "measure", "find": "find", "normal": "normal"}
+        short = {
+            "real_or_synthetic": "real/syn.",
+            "measure": "measure",
+            "find": "find",
+            "normal": "normal",
+        }
         cols = ["Trainee", "Total", *(short.get(k, k) for k in kinds), "Submitted"]
         self.scores.setColumnCount(len(cols))
         self.scores.setHorizontalHeaderLabels(cols)
