@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from liversynth.authoring import CaseSource
+from liversynth.geometry import centred_affine_lps
 from liversynth.volume import TUMOUR, Case, Volume
 
 #: Demo phantom: seed and shape (the phantom's nominal full-resolution frame).
@@ -106,7 +107,12 @@ def _read_cached(path: Path, seed: int, spacing_mm: tuple[float, float, float]) 
             hu, labels = data["hu"], data["labels"]
     except (OSError, KeyError, ValueError):
         return None  # absent or damaged: rebuild it
-    volume = Volume(hu, spacing_mm, source=f"phantom seed={seed}")
+    volume = Volume(
+        hu,
+        spacing_mm,
+        source=f"phantom seed={seed}",
+        affine_lps=centred_affine_lps(hu.shape, spacing_mm),
+    )
     return Case(f"phantom-{seed}", volume, labels)
 
 

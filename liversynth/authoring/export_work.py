@@ -31,7 +31,9 @@ class ExportSnapshot:
         masks: lesion masks by slice index (non-empty ones only).
         z: the shown slice.
         filler_name, model_path, seed: how to fill.
-        metadata: the volume's metadata (affine, for NIfTI placement).
+        metadata: the volume's metadata.
+        affine_lps: the volume's patient geometry (:attr:`Volume.affine_lps`).
+        source_axcodes: the source file's voxel order (NIfTI exports are written in it).
     """
 
     name: str
@@ -44,6 +46,8 @@ class ExportSnapshot:
     model_path: str | None
     seed: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    affine_lps: np.ndarray | None = None
+    source_axcodes: str | None = None
 
     @classmethod
     def of(cls, doc: Document) -> ExportSnapshot:
@@ -62,6 +66,8 @@ class ExportSnapshot:
             model_path=doc.model_path,
             seed=doc.fill_seed,
             metadata=dict(case.volume.metadata),
+            affine_lps=case.volume.affine_lps.copy(),
+            source_axcodes=case.volume.source_axcodes,
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
@@ -127,7 +133,8 @@ def export_nifti(snap: ExportSnapshot, filler: SliceFiller, image_path: Path) ->
         image_path,
         labels_path,
         snap.provenance(),
-        affine_ras=_affine(snap),
+        affine_lps=snap.affine_lps,
+        voxel_order=snap.source_axcodes,
     )
     return list(written)
 
@@ -140,7 +147,14 @@ def export_mask(snap: ExportSnapshot, path: Path) -> list[Path]:
     mask = np.zeros(snap.hu.shape, dtype=np.uint8)
     for z, m in snap.masks.items():
         mask[z][m] = 1
-    out = save_nifti(mask, snap.spacing_mm, Path(path), labels=True, affine_ras=_affine(snap))
+    out = save_nifti(
+        mask,
+        snap.spacing_mm,
+        Path(path),
+        labels=True,
+        affine_lps=snap.affine_lps,
+        voxel_order=snap.source_axcodes,
+    )
     return [out, write_sidecar(out, snap.provenance(content="lesion mask (1 = lesion)"))]
 
 
@@ -183,11 +197,6 @@ def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> lis
     return list(
         export_dicom_series(hu, snap.spacing_mm, Path(folder), provenance=snap.provenance())
     )
-
-
-def _affine(snap: ExportSnapshot) -> np.ndarray | None:
-    affine = snap.metadata.get("affine_ras")
-    return None if affine is None else np.asarray(affine, dtype=np.float64)
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:
