@@ -186,17 +186,26 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
 
 
 def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[Path]:
-    """The synthetic volume as a de-identified DICOM series (new UIDs, "SYNTHETIC").
+    """The synthetic volume as a de-identified DICOM series (new UIDs, "SYNTHETIC") at the
+    source's patient position, and its labels as a DICOM SEG ``<folder>_seg.dcm`` beside it.
 
     Nothing of the source header is copied (the GUI's volumes carry no DICOM header), so no
     identifier can leak; :mod:`liversynth.export.dicom` writes the provenance sidecar.
     """
     from liversynth.export.dicom import export_dicom_series
+    from liversynth.export.dicom_seg import export_dicom_seg
 
-    hu, _labels = synthetic_volume(snap, filler)
-    return list(
-        export_dicom_series(hu, snap.spacing_mm, Path(folder), provenance=snap.provenance())
+    hu, labels = synthetic_volume(snap, filler)
+    folder = Path(folder)
+    provenance = snap.provenance()
+    series = export_dicom_series(
+        hu, snap.spacing_mm, folder, provenance=provenance, affine_lps=snap.affine_lps
     )
+    written = list(series)
+    if labels.any():
+        seg_path = folder.with_name(folder.name + "_seg.dcm")
+        written.append(export_dicom_seg(labels, series, seg_path, provenance=provenance))
+    return written
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:
