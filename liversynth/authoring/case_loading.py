@@ -19,6 +19,7 @@ import numpy as np
 
 from liversynth.atomic import atomic_write
 from liversynth.authoring import CaseSource
+from liversynth.geometry import centred_affine_lps
 from liversynth.typing import SpacingZYX
 from liversynth.volume import TUMOUR, Case, Volume
 
@@ -108,7 +109,12 @@ def _read_cached(path: Path, seed: int, spacing_mm: SpacingZYX) -> Case | None:
             hu, labels = data["hu"], data["labels"]
     except (OSError, KeyError, ValueError):
         return None  # absent or damaged: rebuild it
-    volume = Volume(hu, spacing_mm, source=f"phantom seed={seed}")
+    volume = Volume(
+        hu,
+        spacing_mm,
+        source=f"phantom seed={seed}",
+        affine_lps=centred_affine_lps(hu.shape, spacing_mm),
+    )
     return Case(f"phantom-{seed}", volume, labels)
 
 
