@@ -15,18 +15,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6 import QtGui, QtWidgets
 
-from liversynth.teaching.authoring import add_slice_item
-from liversynth.teaching.quiz import KINDS
 from liversynth_gui import dialogs
-from liversynth_gui.teaching.build_dialog import BuildQuizDialog
-from liversynth_gui.teaching.launch import open_quiz_window
 
 if TYPE_CHECKING:
     from liversynth_gui.main_window import MainWindow
 
+# The teaching modules (nibabel, scipy.spatial, the builder) are imported when a Teach command
+# runs, not when the main window starts.
+
 
 def ask_slice_item(parent: QtWidgets.QWidget, can_be_synthetic: bool) -> tuple[str, str] | None:
     """Ask the kind and what the lesion on screen is (``real``/``synthetic``/``none``)."""
+    from liversynth.teaching.quiz import KINDS
+
     dlg = QtWidgets.QDialog(parent)
     dlg.setWindowTitle("Add this slice as an item")
     kind = QtWidgets.QComboBox()
@@ -84,16 +85,22 @@ class TeachMenu:
             window.show()
 
     def on_open_quiz(self) -> None:
+        from liversynth_gui.teaching.launch import open_quiz_window
+
         folder = dialogs.choose_folder(self.window, "Open a quiz folder")
         if folder:
             self._show(open_quiz_window(folder, parent=self.window))
 
     def on_review(self) -> None:
+        from liversynth_gui.teaching.launch import open_quiz_window
+
         folder = dialogs.choose_folder(self.window, "Quiz folder with the key and answers")
         if folder:
             self._show(open_quiz_window(folder, review=True, parent=self.window))
 
     def on_build(self) -> None:
+        from liversynth_gui.teaching.build_dialog import BuildQuizDialog
+
         dlg = BuildQuizDialog(self.window)
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return
@@ -130,6 +137,8 @@ class TeachMenu:
 
     def add_current_slice(self, folder: str | Path, kind: str, truth: str) -> str:
         """Add the document's slice, mask and (synthetic) fill to the quiz in ``folder``."""
+        from liversynth.teaching.authoring import add_slice_item
+
         doc = self.window.doc
         case = doc.case
         z = doc.slice_index

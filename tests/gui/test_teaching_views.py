@@ -223,3 +223,39 @@ def test_teach_menu_adds_the_slice_on_screen(window: Any, tmp_path: Path) -> Non
         "case": window.doc.case.name,
         "slice": window.doc.slice_index,
     }
+
+
+def test_teach_build_quiz_dialog_runs_the_builder(
+    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: Any
+) -> None:
+    from liversynth.io import save_nifti
+    from liversynth.phantom import make_phantom
+    from liversynth_gui.teaching.build_dialog import BuildQuizDialog
+
+    case = make_phantom(0, shape=(24, 128, 128), spacing_mm=(2.5, 1.5, 1.5))
+    lits = tmp_path / "lits"
+    save_nifti(case.volume.hu, case.volume.spacing_mm, lits / "volume-0.nii.gz")
+    save_nifti(case.labels, case.volume.spacing_mm, lits / "segmentation-0.nii.gz", labels=True)
+
+    def fill_and_accept(dlg: BuildQuizDialog) -> int:
+        dlg.real.setText(str(lits))
+        dlg.count.setValue(2)
+        dlg.kinds["measure"].setChecked(False)
+        dlg.kinds["find"].setChecked(False)
+        dlg.filler.setCurrentText("procedural")
+        dlg.out.setText(str(tmp_path / "built"))
+        job = dlg.job()
+        assert job.options.kinds == ("real_or_synthetic",) and job.real == [lits]
+        # Smaller items than the default, so the test stays fast (the dialog keeps defaults).
+        job.options = type(job.options)(
+            **{**vars(job.options), "crop_px": 32, "slab_slices": 3, "min_lesion_mm": 4.0}
+        )
+        monkeypatch.setattr(dlg, "job", lambda: job)
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(BuildQuizDialog, "exec", fill_and_accept)
+    window.teach.build.trigger()  # the window's loader is synchronous in tests
+    quiz, key = load_quiz(tmp_path / "built"), load_key(tmp_path / "built")
+    assert [it.kind for it in quiz.items] == ["real_or_synthetic"] * 2
+    assert sorted(bool(k.synthetic) for k in key.items.values()) == [False, True]
+    assert dialog_log.infos and "2 items" in dialog_log.infos[-1][1]
