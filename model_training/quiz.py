@@ -37,7 +37,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "quiz",
         help="build a quiz for trainees (find / real-or-synthetic / measure / normal items)",
-        description=__doc__.split("\n\n")[0],
+        description="Build a quiz for trainees from labelled cases: real tumours, synthetic "
+        "tumours embedded in tumour-free liver (also of the real-tumour scans) and healthy liver; "
+        "a separate answer key (key.json) stays with the teacher.",
         epilog="example: python -m model_training quiz --real ../shared/data/3Dircadb1.1 "
         "--healthy ../shared/data/3Dircadb1.7 --count 12 --seed 0 --out quiz1",
     )
