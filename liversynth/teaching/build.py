@@ -185,9 +185,11 @@ def true_long_axis(target: np.ndarray, spacing: SpacingZYX) -> tuple[float, dict
 
 
 def _draw(
+    kind: str,
     truth: str,
     k: int,
     scans: list[QuizScan],
+    n_real_scans: int,
     real: list[tuple[QuizScan, Lesion]],
     bank: list[Lesion],
     filler: SliceFiller,
@@ -199,6 +201,10 @@ def _draw(
         scan, lesion = real[int(rng.integers(len(real)))]
         return real_item(scan, lesion, rng, sp, shape, options.jitter)
     roomy = [s for s in scans if s.region is not None]
+    if kind == "real_or_synthetic":
+        # The realism question must be decided by the lesion alone: its synthetic lesions go
+        # into the scans that give the real ones, so the scan says nothing about the answer.
+        roomy = [s for s in scans[:n_real_scans] if s.region is not None] or roomy
     scan = roomy[int(rng.integers(len(roomy)))]
     if truth == "none":
         return normal_item(scan, rng, sp, shape)
@@ -264,7 +270,7 @@ def build_quiz(
     _check_out(out)
     items, key_items = [], {}
     for k, (kind, truth) in enumerate(plan):
-        drawn = _draw(truth, k, scans, real_lesions, bank, filler, opts)
+        drawn = _draw(kind, truth, k, scans, len(real), real_lesions, bank, filler, opts)
         item_id = f"item_{k + 1:03d}"
         image = f"{ITEMS_DIR}/{item_id}.nii.gz"
         write_item(out / image, drawn.hu, opts.spacing_mm)
