@@ -26,6 +26,7 @@ from liversynth.authoring.autosave import recover
 from liversynth.authoring.document import Document
 from liversynth.authoring.session import load_session, read_session
 from liversynth.authoring.source import CaseSource
+from liversynth.geometry import centred_affine_lps
 from liversynth.typing import SpacingZYX
 from liversynth.volume import TUMOUR, Case, Volume
 
@@ -117,7 +118,12 @@ def _read_cached(path: Path, seed: int, spacing_mm: SpacingZYX) -> Case | None:
             hu, labels = data["hu"], data["labels"]
     except (OSError, KeyError, ValueError):
         return None  # absent or damaged: rebuild it
-    volume = Volume(hu, spacing_mm, source=f"phantom seed={seed}")
+    volume = Volume(
+        hu,
+        spacing_mm,
+        source=f"phantom seed={seed}",
+        affine_lps=centred_affine_lps(hu.shape, spacing_mm),
+    )
     return Case(f"phantom-{seed}", volume, labels)
 
 
