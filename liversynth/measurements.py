@@ -1,102 +1,66 @@
-"""Lesion measurements on a slice, as a radiologist reads them (RECIST long and short axes).
+"""Measurements a radiologist reads off a lesion: the RECIST axes of a 2-D mask, in mm.
 
-RECIST 1.1 measures a lesion by its longest diameter in the axial plane and, for lymph nodes
-and many reports, the longest diameter perpendicular to it. Distances are between pixel
-centres, in mm, with the slice's own pixel spacing (pixels need not be square).
+Conventions (the same as the GUI's ruler and metrics panel):
+    * The RECIST long axis is the largest diameter of the lesion on one axial slice; the
+      short axis is the largest diameter perpendicular to it (RECIST 1.1). Pixels are
+      squares of ``spacing_yx_mm``; a diameter runs from the outer edge of one pixel to the
+      outer edge of the other (pixel-centre distance plus the pixel's footprint along it),
+      so a 20-pixel run at 1 mm measures 20 mm, not 19.
 
 Example:
     >>> import numpy as np
-    >>> yy, xx = np.mgrid[:41, :41]
-    >>> m = ((yy - 20) / 10) ** 2 + ((xx - 20) / 20) ** 2 <= 1   # 20 x 40 px ellipse
-    >>> axes = recist_axes_mm(m, (0.5, 0.5))
-    >>> round(axes.long_mm, 1), round(axes.short_mm, 1)
-    (20.0, 10.0)
+    >>> m = np.zeros((40, 40), bool); m[10:20, 5:35] = True      # 10 rows x 30 cols
+    >>> long_mm, short_mm = recist_axes_mm(m, (1.0, 0.5))
+    >>> round(short_mm, 1) <= 10.0 < round(long_mm, 1)
+    True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy import ndimage
-from scipy.spatial.distance import pdist, squareform
-
-from liversynth.typing import SpacingYX
-
-Point = tuple[float, float]
+from scipy.spatial import ConvexHull, QhullError
 
 
-@dataclass(frozen=True)
-class RecistAxes:
-    """Long and short axes of a 2-D lesion.
-
-    Attributes:
-        long_mm: longest diameter (mm), between pixel centres.
-        short_mm: longest diameter perpendicular to the long axis (mm).
-        long_yx: the long axis' end points as ``((y0, x0), (y1, x1))`` pixel indices.
-        short_yx: the short axis' end points (pixel coordinates, may be fractional).
-    """
-
-    long_mm: float
-    short_mm: float
-    long_yx: tuple[Point, Point]
-    short_yx: tuple[Point, Point]
+def _footprint_mm(direction: np.ndarray, spacing_yx_mm: tuple[float, float]) -> float:
+    """Length of one pixel (a ``sy`` x ``sx`` rectangle) along the unit ``direction``."""
+    return float(abs(direction[0]) * spacing_yx_mm[0] + abs(direction[1]) * spacing_yx_mm[1])
 
 
-def recist_axes_mm(mask_yx: np.ndarray, spacing_yx_mm: SpacingYX) -> RecistAxes | None:
-    """The RECIST long and short axes of the lesion ``mask_yx`` (all its pixels together).
+def recist_axes_mm(mask_yx: np.ndarray, spacing_yx_mm: tuple[float, float]) -> tuple[float, float]:
+    """Long and short axis of a 2-D lesion mask in mm (RECIST 1.1, one axial slice).
 
     Args:
-        mask_yx: 2-D mask of the lesion (non-zero = lesion).
-        spacing_yx_mm: pixel size ``(row, column)`` in mm.
+        mask_yx: bool ``(rows, cols)``; all of its pixels are one lesion.
+        spacing_yx_mm: pixel size ``(row, col)`` in mm.
 
     Returns:
-        The axes, or ``None`` for an empty mask. A single pixel has both axes 0 mm.
+        ``(long_mm, short_mm)``; ``(0.0, 0.0)`` for an empty mask.
     """
-    mask = np.asarray(mask_yx, bool)
-    if mask.ndim != 2:
-        raise ValueError(f"recist_axes_mm needs a 2-D mask, got shape {mask.shape}")
-    if not mask.any():
-        return None
-    sp = np.asarray(spacing_yx_mm, float)
-    # The longest chord joins two boundary pixels; only they need the O(n^2) search.
-    edge = mask & ~ndimage.binary_erosion(mask)
-    pts = np.argwhere(edge).astype(float)
-    if len(pts) == 1:
-        p = (float(pts[0, 0]), float(pts[0, 1]))
-        return RecistAxes(0.0, 0.0, (p, p), (p, p))
-    dist = squareform(pdist(pts * sp))
-    i, j = np.unravel_index(int(np.argmax(dist)), dist.shape)
-    a, b = pts[i], pts[j]
-    long_mm = float(dist[i, j])
-    short_mm, short_yx = _short_axis(mask, sp, a, b)
-    return RecistAxes(
-        long_mm,
-        short_mm,
-        ((float(a[0]), float(a[1])), (float(b[0]), float(b[1]))),
-        short_yx,
-    )
-
-
-def _short_axis(
-    mask: np.ndarray, sp: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> tuple[float, tuple[Point, Point]]:
-    """Longest extent of the lesion perpendicular to the long axis ``a``–``b``."""
-    pts = np.argwhere(mask).astype(float)
-    mm = pts * sp
-    u = (b - a) * sp
-    u = u / np.linalg.norm(u)
+    sy, sx = float(spacing_yx_mm[0]), float(spacing_yx_mm[1])
+    rows, cols = np.nonzero(np.asarray(mask_yx, bool))
+    if rows.size == 0:
+        return 0.0, 0.0
+    pts = np.stack([rows * sy, cols * sx], axis=1).astype(np.float64)
+    if rows.size == 1:
+        return max(sy, sx), min(sy, sx)
+    try:
+        cand = pts[ConvexHull(pts).vertices]
+    except QhullError:  # collinear pixels: the extremes are among all points
+        cand = pts
+    d = np.linalg.norm(cand[:, None, :] - cand[None, :, :], axis=-1)
+    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
+    u = (cand[j] - cand[i]) / d[i, j]
+    long_mm = float(d[i, j]) + _footprint_mm(u, (sy, sx))
     v = np.array([-u[1], u[0]])
-    along = (mm - a * sp) @ u
-    across = (mm - a * sp) @ v
-    # Pixels whose centres lie within half a pixel of one perpendicular line share a bin.
-    bins = np.round(along / float(sp.min())).astype(int)
-    best, best_pair = 0.0, (0, 0)
-    for k in np.unique(bins):
-        idx = np.flatnonzero(bins == k)
-        lo, hi = idx[np.argmin(across[idx])], idx[np.argmax(across[idx])]
-        extent = float(across[hi] - across[lo])
-        if extent > best:
-            best, best_pair = extent, (int(lo), int(hi))
-    p, q = pts[best_pair[0]], pts[best_pair[1]]
-    return best, ((float(p[0]), float(p[1])), (float(q[0]), float(q[1])))
+    # Chords perpendicular to the long axis: group pixels in strips one pixel wide along u.
+    s = pts @ u
+    t = pts @ v
+    strip = _footprint_mm(u, (sy, sx))
+    keys = np.floor((s - s.min()) / strip + 0.5).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys, t = keys[order], t[order]
+    bounds = np.flatnonzero(np.diff(keys)) + 1
+    t_max = np.maximum.reduceat(t, np.r_[0, bounds])
+    t_min = np.minimum.reduceat(t, np.r_[0, bounds])
+    short_mm = float((t_max - t_min).max()) + _footprint_mm(v, (sy, sx))
+    return long_mm, min(short_mm, long_mm)

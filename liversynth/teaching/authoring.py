@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from liversynth.teaching.build import BuildOptions, true_long_axis
+from liversynth.teaching.build import BuildOptions
 from liversynth.teaching.item_io import write_item
+from liversynth.teaching.long_axis import true_long_axis
 from liversynth.teaching.patches import PatchGeometry, sample_hu, sample_mask
 from liversynth.teaching.quiz import (
     ITEMS_DIR,

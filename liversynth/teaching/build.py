@@ -19,7 +19,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -27,8 +26,8 @@ from liversynth.errors import LiverSynthError
 from liversynth.fillers.base import CONTRAST_RANGE_HU, Appearance, SliceFiller
 from liversynth.fillers.registry import filler_info, make_filler
 from liversynth.lesions.bank import Lesion, extract_lesions
-from liversynth.measurements import recist_axes_mm
 from liversynth.teaching.item_io import write_item
+from liversynth.teaching.long_axis import true_long_axis
 from liversynth.teaching.quiz import (
     ITEMS_DIR,
     KEY_DIR,
@@ -168,20 +167,6 @@ def _check_out(out: Path) -> None:
         raise FileExistsError(f"{out}: exists and is not an empty folder")
     (out / ITEMS_DIR).mkdir(parents=True, exist_ok=True)
     (out / KEY_DIR).mkdir(parents=True, exist_ok=True)
-
-
-def true_long_axis(target: np.ndarray, spacing: SpacingZYX) -> tuple[float, dict[str, Any]]:
-    """The RECIST long axis of a lesion in an item: the longest over the slab's slices.
-
-    Returns:
-        ``(length in mm, {"z": slice, "yx": [[y0, x0], [y1, x1]]})``.
-    """
-    best: tuple[float, dict[str, Any]] = (0.0, {})
-    for k in range(target.shape[0]):
-        axes = recist_axes_mm(target[k], spacing[1:])
-        if axes is not None and axes.long_mm > best[0]:
-            best = (axes.long_mm, {"z": k, "yx": [list(p) for p in axes.long_yx]})
-    return best
 
 
 def _draw(

@@ -5,7 +5,8 @@
   are **false positives** (a second click on a lesion already hit is neither). Score
   ``hits / (hits + misses + false positives)``; an item without lesion and without clicks
   scores 1.
-- *measure*: error = drawn length − true RECIST long axis (mm); right when
+- *measure*: error = drawn length − true RECIST long axis (mm, outer edge to outer edge, the
+  convention of :func:`liversynth.measurements.recist_axes_mm`); right when
   ``|error| <= measure_tolerance_mm``.
 - *real or synthetic* / *normal or abnormal*: right or wrong.
 

@@ -118,18 +118,27 @@ def test_find_item_scored_through_score_item() -> None:
     assert s.score == pytest.approx(1 / 3)
 
 
-def test_recist_axes_of_known_shapes() -> None:
-    assert recist_axes_mm(np.zeros((5, 5), bool), (1.0, 1.0)) is None
-    # A rectangle of 1 x 11 pixels: long axis between pixel centres = 10 px.
+def test_recist_axes_and_true_long_axis_of_known_shapes() -> None:
+    from liversynth.teaching.long_axis import true_long_axis
+
+    assert recist_axes_mm(np.zeros((5, 5), bool), (1.0, 1.0)) == (0.0, 0.0)
+    # A bar of 1 x 11 pixels at 0.5 mm columns: edge to edge 11 x 0.5 = 5.5 mm long, one
+    # 0.7 mm row wide.
     bar = np.zeros((9, 20), bool)
     bar[4, 3:14] = True
-    axes = recist_axes_mm(bar, (0.7, 0.5))
-    assert axes.long_mm == pytest.approx(5.0) and axes.short_mm == pytest.approx(0.0)
-    # An axis-aligned ellipse with semi-axes 12 (rows) and 30 (cols) px, anisotropic pixels.
+    assert recist_axes_mm(bar, (0.7, 0.5)) == (pytest.approx(5.5), pytest.approx(0.7))
+    # An axis-aligned ellipse, semi-axes 12 (rows) and 30 (cols) px, anisotropic pixels.
     yy, xx = np.mgrid[:41, :81]
     ell = ((yy - 20) / 12.0) ** 2 + ((xx - 40) / 30.0) ** 2 <= 1
-    axes = recist_axes_mm(ell, (1.0, 0.5))
-    assert axes.long_mm == pytest.approx(30.0, abs=0.6)  # 60 px * 0.5 mm
-    assert axes.short_mm == pytest.approx(24.0, abs=1.0)  # 24 px * 1.0 mm
-    (y0, x0), (y1, x1) = axes.long_yx
-    assert abs(y1 - y0) <= 2 and abs(x1 - x0) >= 58
+    long_mm, short_mm = recist_axes_mm(ell, (1.0, 0.5))
+    assert long_mm == pytest.approx(30.5, abs=0.6) and short_mm == pytest.approx(25.0, abs=1.0)
+    # In a slab the true long axis is the longest over the slices; its drawn end points have
+    # that length (so a trainee who draws exactly along it scores 0 mm error).
+    slab = np.zeros((3, 41, 81), bool)
+    slab[0, 18:23, 30:50] = True
+    slab[2] = ell
+    length, where = true_long_axis(slab, (2.0, 1.0, 0.5))
+    assert where["z"] == 2 and length == pytest.approx(long_mm)
+    assert line_length_mm(where["yx"], (1.0, 0.5)) == pytest.approx(length, abs=1e-6)
+    (y0, x0), (y1, x1) = where["yx"]
+    assert abs(y1 - y0) <= 2 and abs(x1 - x0) >= 59
