@@ -38,6 +38,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     else:
         synthesize.add_parser(sub)
         runners["synthesize"] = synthesize.run
+    from model_training.segbench import command as segbench
+
+    segbench.add_parser(sub)
+    runners["segbench"] = segbench.run
     return parser, runners
 
 
