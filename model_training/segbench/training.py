@@ -111,7 +111,9 @@ def train(
         net = build_net(preset).to(device)
         model = distributed.wrap(net, ctx, device)
         sampler = Sampler(sources, preset, np.random.default_rng([seed, ctx.rank]))
-        loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
+        # Dice over the whole batch and on the tumour channel only: most slices show no tumour,
+        # and a per-slice Dice of an empty slice teaches the network to predict nothing.
+        loss_fn = DiceCELoss(to_onehot_y=True, softmax=True, include_background=False, batch=True)
         opt = torch.optim.Adam(model.parameters(), lr=preset.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=preset.steps)
         model.train()
