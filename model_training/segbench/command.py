@@ -101,6 +101,7 @@ def _synthetic_pool(args, preset, plan, real_cases, healthy_cases) -> tuple[Any,
     info = {
         "source": "on the fly (model_training.synthesis.item.make_item)",
         "filler": args.filler,
+        "model": _model_info(args) if args.filler == "gan" else None,
         "items": len(records),
         "slices": len(pool),
         "contrast_hu_range": list(args.contrast_hu),
@@ -114,6 +115,16 @@ def _synthetic_pool(args, preset, plan, real_cases, healthy_cases) -> tuple[Any,
         f"{', '.join(info['healthy'])}, lesions from a bank of {len(bank)} training lesions"
     )
     return pool, info
+
+
+def _model_info(args: argparse.Namespace) -> dict[str, str]:
+    """File and sha256 of the GAN model (a refit default model changes what it has seen)."""
+    import hashlib
+
+    from liversynth.fillers.gan import default_model_path
+
+    path = Path(args.model) if args.model else Path(default_model_path())
+    return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 def _sources(arm: str, real, synth, ratio: tuple[float, float], preset) -> list[training.Source]:

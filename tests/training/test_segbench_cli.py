@@ -11,8 +11,8 @@ from segbench_helpers import write_lits
 
 pytest.importorskip("monai", reason="segbench needs MONAI (pip install -e '.[segbench]')")
 
-from model_training.__main__ import main  # noqa: E402
-from model_training.segbench.config import ARMS  # noqa: E402
+from model_training.__main__ import main
+from model_training.segbench.config import ARMS
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,16 @@ def test_smoke_preset_end_to_end(phantom_data: dict[str, Path], tmp_path: Path) 
         (run,) = a["runs"]  # the smoke preset: one seed
         (name,) = run["cases"]  # the LiTS-layout test folder: one case
         assert name == "lits-2"
-        assert run["cases"][name]["dice"] == pytest.approx(run["cases"][name]["dice_numpy"], abs=1e-5)
+        assert run["cases"][name]["dice"] == pytest.approx(
+            run["cases"][name]["dice_numpy"], abs=1e-5
+        )
         assert set(a["detection"]) == {"<10mm", "10-20mm", ">20mm"}
     split = rep["split"]
     assert split["mode"] == "patient" and not split["optimistic"]
-    assert split["test_patients"] == ["lits-2"] and set(split["train_slices"]) == {"lits-0", "lits-1"}
+    assert split["test_patients"] == ["lits-2"] and set(split["train_slices"]) == {
+        "lits-0",
+        "lits-1",
+    }
     assert all(b.split("#")[0] in ("lits-0", "lits-1") for b in rep["synthetic"]["bank"])
     table = (out / "segbench.md").read_text()
     assert all(f"| {arm} |" in table for arm in ARMS)

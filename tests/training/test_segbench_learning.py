@@ -10,10 +10,10 @@ import torch
 
 pytest.importorskip("monai", reason="segbench needs MONAI (pip install -e '.[segbench]')")
 
-from model_training.segbench.cases import SlicePool  # noqa: E402
-from model_training.segbench.config import PRESETS  # noqa: E402
-from model_training.segbench.metrics import dice_monai  # noqa: E402
-from model_training.segbench.training import Source, predict, train  # noqa: E402
+from model_training.segbench.cases import SlicePool
+from model_training.segbench.config import PRESETS
+from model_training.segbench.metrics import dice_monai
+from model_training.segbench.training import Source, predict, train
 
 TOY = replace(
     PRESETS["smoke"], crop_px=32, jitter_px=2, channels=(8, 16, 32), steps=120, batch=8, lr=5e-3

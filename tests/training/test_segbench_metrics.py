@@ -8,7 +8,7 @@ from scipy.spatial.distance import dice as scipy_dice_dissimilarity
 
 pytest.importorskip("monai", reason="segbench needs MONAI (pip install -e '.[segbench]')")
 
-from model_training.segbench.metrics import (  # noqa: E402
+from model_training.segbench.metrics import (
     case_metrics,
     dice_monai,
     dice_numpy,
