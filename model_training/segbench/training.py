@@ -129,7 +129,7 @@ def train(
             if step % preset.eval_every == 0 or step == preset.steps:
                 curve.append((step, float(np.mean(running))))
                 running = []
-    net = distributed.unwrap(model)
+    net = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
     net.eval()
     return net, curve
 
