@@ -51,7 +51,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "smoke": Preset("smoke", 4.0, 48, (8, 16, 32), 40, 8, 3e-3, 12, 4, 0.5, 1, 5),
+    "smoke": Preset("smoke", 4.0, 48, (8, 16, 32), 40, 8, 3e-3, 12, 4, 0.5, 3, 5),
     "small": Preset("small", 2.25, 96, (16, 32, 64, 128), 200, 8, 2e-3, 160, 8, 0.5, 3, 20),
     "full": Preset(
         "full", 1.0, 256, (32, 64, 128, 256, 512), 20000, 32, 1e-3, 4000, 16, 0.5, 3, 200
@@ -84,7 +84,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--filler", default="gan", help="filler for on-the-fly synthesis (default gan)")
     p.add_argument("--model", default=None, help="model file of the gan filler (default: bundled)")
     p.add_argument("--preset", choices=tuple(PRESETS), default="small")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per arm (default: the preset's)")
+    p.add_argument(
+        "--seeds", type=int, default=None, help="seeds per arm (default 3, the preset's)"
+    )
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty)")
     p.add_argument(

@@ -30,7 +30,18 @@ def test_smoke_preset_end_to_end(phantom_data: dict[str, Path], tmp_path: Path) 
     out = tmp_path / "bench"
     argv = ["segbench", "--real", str(phantom_data["real"]), "--test", str(phantom_data["test"])]
     argv += ["--healthy", str(phantom_data["healthy"]), "--filler", "mean", "--preset", "smoke"]
-    argv += ["--steps", "15", "--device", "cpu", "--threads", "1", "--out", str(out)]
+    argv += [
+        "--steps",
+        "15",
+        "--seeds",
+        "1",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+    ]
     started = time.perf_counter()
     assert main(argv) == 0
     elapsed = time.perf_counter() - started
@@ -39,7 +50,7 @@ def test_smoke_preset_end_to_end(phantom_data: dict[str, Path], tmp_path: Path) 
     for arm in ARMS:
         a = rep["arms"][arm]
         assert 0.0 <= a["dice_mean"] <= 1.0 and a["dice_std"] >= 0.0
-        (run,) = a["runs"]  # the smoke preset: one seed
+        (run,) = a["runs"]  # --seeds 1
         (name,) = run["cases"]  # the LiTS-layout test folder: one case
         assert name == "lits-2"
         assert run["cases"][name]["dice"] == pytest.approx(
