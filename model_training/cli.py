@@ -39,11 +39,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 def subcommand(
     subparsers: Any, name: str, *, help: str, description: str, example: str
 ) -> argparse.ArgumentParser:
-    """Add a subcommand with the shared formatter and an ``Example:`` epilog."""
+    """Add a subcommand with the shared formatter and an ``Example:`` epilog (reST literals
+    in ``description``, e.g. from a docstring, are shown as plain text)."""
     return subparsers.add_parser(
         name,
         help=help,
-        description=description,
+        description=description.replace("``", ""),
         epilog="Example:\n  " + example.strip().replace("\n", "\n  "),
         formatter_class=HelpFormatter,
     )

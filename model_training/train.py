@@ -24,12 +24,12 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from liversynth.checkpoint import save_model
 from liversynth.networks import build_discriminator, build_generator
 from model_training import distributed as ddp
 from model_training.augment import AugmentParams
+from model_training.cli import progress as progress_bar
 from model_training.config import TrainConfig
 from model_training.curves import COLUMNS, CsvLog, LossLog, plot_losses
 from model_training.dataset import CropDataset, add_phantoms, load_slice_sets, validation_batches
@@ -209,13 +209,11 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
                 # or a resumed run would draw different dropout masks.
                 generator=torch.Generator().manual_seed(cfg.seed),
             )
-            bar = tqdm(
+            bar = progress_bar(
                 total=steps_per_epoch,
                 initial=st.step_in_epoch,
                 desc=f"epoch {st.epoch + 1}/{cfg.epochs}",
-                disable=not (main and cfg.progress),
-                file=sys.stderr,
-                dynamic_ncols=True,
+                quiet=not (main and cfg.progress),
             )
             tick = time.perf_counter()
             for x, y, m in loader:

@@ -71,11 +71,15 @@ class ExportSnapshot:
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
-        """The sidecar record: source case, filler, model file name, seed, lesion slices."""
+        """The sidecar record: source case, filler, model file name and sha256 (the bundled
+        model's too), seed, lesion slices."""
+        from liversynth.export.provenance import model_record
+
+        model_path = self.model_path if self.filler_name == "gan" else None
         record: dict[str, Any] = {
             "source": self.name,
             "filler": self.filler_name,
-            "model": None if self.model_path is None else Path(self.model_path).name,
+            **model_record(self.filler_name, model_path),
             "seed": self.seed,
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
@@ -179,7 +183,11 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
     written.append(
         write_sidecar(
             written[0],
-            snap.provenance(slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40"),
+            snap.provenance(
+                slice=snap.z,
+                encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40",
+                geometry=_slice_geometry(snap),
+            ),
         )
     )
     return written
@@ -206,6 +214,19 @@ def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> lis
         seg_path = folder.with_name(folder.name + "_seg.dcm")
         written.append(export_dicom_seg(labels, series, seg_path, provenance=provenance))
     return written
+
+
+def _slice_geometry(snap: ExportSnapshot) -> dict[str, Any] | None:
+    """Where the exported slice lies in the patient (PNG carries no position of its own)."""
+    if snap.affine_lps is None:
+        return None
+    from liversynth.geometry import crop_affine_lps
+
+    affine = crop_affine_lps(snap.affine_lps, (snap.z, 0, 0))
+    return {
+        "affine_lps": affine.tolist(),
+        "convention": "DICOM LPS mm = affine_lps @ (0, row, column, 1) for a pixel of this slice",
+    }
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:

@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 
 from liversynth.checkpoint import atomic_write
 from liversynth.errors import LiverSynthError
+from liversynth.export.provenance import file_sha256
 from liversynth.lesions.bank import LesionBank
 from model_training.cli import add_device, add_quiet, progress, subcommand
 from model_training.synthesis.context import SynthContext, build_context, cached_context
@@ -173,14 +173,6 @@ def _vessel_hu(text: str) -> float | str | None:
         raise ValueError(f"--vessel-hu must be a number, 'auto' or 'none', got {text!r}") from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _load_bank(
     paths: list[Path] | None, tmp: Path, save_to: Path | None
 ) -> tuple[LesionBank | None, str | None, str | None]:
@@ -322,7 +314,7 @@ def _model_info(args: argparse.Namespace, filler: Any) -> dict[str, Any] | None:
     if args.filler != "gan":
         return None
     path = Path(getattr(filler, "model_path", None) or args.model)
-    return {"file": path.name, "sha256": _sha256(path)}
+    return {"file": path.name, "sha256": file_sha256(path)}
 
 
 def run(args: argparse.Namespace) -> int:
