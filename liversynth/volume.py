@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from liversynth import geometry
+from liversynth.typing import SpacingZYX
 
 # Label values (LiTS convention) used everywhere in the project.
 BACKGROUND = 0
@@ -48,7 +49,7 @@ class Volume:
     """
 
     hu: np.ndarray
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     source: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     affine_lps: np.ndarray = field(default=None)  # type: ignore[arg-type]

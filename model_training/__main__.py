@@ -20,6 +20,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     from liversynth import __version__
     from model_training import config, evaluate, prepare, train
     from model_training.cli import HelpFormatter
+    from model_training.synthesis import command as synthesize
 
     parser = argparse.ArgumentParser(
         prog=_prog(),
@@ -38,13 +39,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
         "train": train.run,
         "evaluate": evaluate.run,
     }
-    try:  # written by the synthesis engineer; the CLI works without it
-        from model_training.synthesis import command as synthesize
-    except ImportError:
-        pass
-    else:
-        synthesize.add_parser(sub)
-        runners["synthesize"] = synthesize.run
+    synthesize.add_parser(sub)
+    runners["synthesize"] = synthesize.run
     return parser, runners
 
 

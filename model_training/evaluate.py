@@ -32,7 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.atomic import atomic_write
-from liversynth.errors import LiverSynthError
+from liversynth.fillers.registry import available_fillers, filler_info, make_filler
 from liversynth.metrics import compare, json_safe
 from liversynth.whitening import whiten_hu
 from liversynth.windowing import PRESETS, to_uint8
@@ -66,7 +66,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--data", required=True, metavar="DATASET_DIR", help="prepared dataset")
     p.add_argument("--model", metavar="CKPT", help="gan model (default: the bundled model)")
     p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split")
-    p.add_argument("--fillers", default="", help="comma-separated names (default: all available)")
+    p.add_argument(
+        "--fillers",
+        type=filler_names,
+        default=None,
+        help="comma-separated names (default: all of " + ", ".join(available_fillers()) + ")",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_device(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the random fillers")
@@ -81,22 +86,24 @@ def add_parser(subparsers: Any) -> None:
     add_quiet(p)
 
 
-def _check_fillers(names: list[str] | None) -> None:
-    """Refuse unknown filler names before anything runs (a usage error, exit code 2)."""
-    from liversynth.fillers.registry import filler_infos
+def filler_names(text: str) -> list[str] | None:
+    """``--fillers``: comma-separated registry names (``None`` when empty: all of them).
 
-    known = [info.name for info in filler_infos()]
-    unknown = [n for n in names or [] if n not in known]
+    Raises:
+        argparse.ArgumentTypeError: a name the registry does not know (the message lists them).
+    """
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available_fillers()]
     if unknown:
-        raise LiverSynthError(
-            f"unknown filler(s) {', '.join(unknown)}; choose from {', '.join(known)}"
+        raise argparse.ArgumentTypeError(
+            f"unknown filler(s) {', '.join(unknown)}; available: {', '.join(available_fillers())}"
         )
+    return names or None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``evaluate`` from parsed arguments; returns the exit code."""
-    names = [n.strip() for n in args.fillers.split(",") if n.strip()] or None
-    _check_fillers(names)
+    names = args.fillers
     if not (Path(args.data) / "manifest.json").is_file():
         raise FileNotFoundError(f"{args.data}: no prepared dataset here (run 'prepare' first)")
     evaluate(
@@ -122,8 +129,6 @@ def make_fillers(
     kwargs: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Build the fillers; those that cannot be built are returned with the reason."""
-    from liversynth.fillers.registry import available_fillers, make_filler
-
     names = names or available_fillers()
     built: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -163,14 +168,10 @@ def evaluate(
         records = records[:max_slices]
     if not records:
         raise ValueError(f"{data}: the {split} split has no slices")
-    wanted = fillers
-    if wanted is None:
-        from liversynth.fillers.registry import available_fillers
-
-        wanted = available_fillers()
-    kwargs = (
-        {"copy_paste": {"bank": training_bank(data, manifest)}} if "copy_paste" in wanted else {}
-    )
+    wanted = fillers or available_fillers()
+    bank_users = [n for n in wanted if n in available_fillers() and filler_info(n).needs_bank]
+    bank = training_bank(data, manifest) if bank_users else None
+    kwargs = {n: {"bank": bank} for n in bank_users}
     built, skipped = make_fillers(wanted, model, device, kwargs)
     if not built:
         raise ValueError(
@@ -238,7 +239,7 @@ def evaluate(
     }
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "metrics.json", json_safe(result))
-    (out / "table.md").write_text(markdown_table(result), encoding="utf-8")
+    atomic_write(out / "table.md", markdown_table(result).encode("utf-8"))
     plot_grid(grid, out / "grid.png")
     print(markdown_table(result))
     return result

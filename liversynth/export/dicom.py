@@ -33,6 +33,7 @@ from liversynth.export.deid import deidentify, mark_deidentified
 from liversynth.export.nifti import synthetic_description
 from liversynth.export.provenance import check_provenance, write_sidecar
 from liversynth.geometry import axial_direction_cosines, check_affine_lps, default_affine_lps
+from liversynth.typing import SpacingZYX
 
 #: Copied from a source header when present (after de-identification): acquisition facts a
 #: reader may want, none of them identifying.
@@ -96,7 +97,7 @@ def _orientation(affine_lps: np.ndarray) -> list[float]:
 
 def export_dicom_series(
     hu_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     out_dir: str | Path,
     *,
     source_dataset: Dataset | None = None,

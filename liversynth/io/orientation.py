@@ -27,6 +27,7 @@ from nibabel.orientations import (
 
 from liversynth.errors import LoadError
 from liversynth.geometry import DISPLAY_AXCODES, default_affine_lps, ras_xyz_from_lps
+from liversynth.typing import SpacingZYX
 
 
 def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
@@ -46,7 +47,7 @@ def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
     return aff
 
 
-def spacing_zyx_mm(affine: np.ndarray) -> tuple[float, float, float]:
+def spacing_zyx_mm(affine: np.ndarray) -> SpacingZYX:
     """Voxel size ``(z, y, x)`` in mm from a 4x4 affine whose columns are ``(x, y, z)``."""
     zooms = np.linalg.norm(np.asarray(affine, dtype=np.float64)[:3, :3], axis=0)
     return (float(zooms[2]), float(zooms[1]), float(zooms[0]))
@@ -125,6 +126,6 @@ def from_display(
     return data_xyz, affine
 
 
-def default_display_affine(spacing_mm: tuple[float, float, float]) -> np.ndarray:
+def default_display_affine(spacing_mm: SpacingZYX) -> np.ndarray:
     """RAS ``(x, y, z)`` affine of a display grid with the given ``(z, y, x)`` spacing, origin 0."""
     return ras_xyz_from_lps(default_affine_lps(spacing_mm))

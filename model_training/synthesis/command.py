@@ -26,9 +26,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from liversynth.checkpoint import atomic_write
+from liversynth.atomic import atomic_write
 from liversynth.errors import LiverSynthError
 from liversynth.export.provenance import file_sha256
+from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
 from model_training.cli import add_device, add_quiet, progress, subcommand
 from model_training.synthesis.context import SynthContext, build_context, cached_context
@@ -42,8 +43,6 @@ from model_training.synthesis.layout import (
 )
 from model_training.synthesis.shards import parse_shard, run_merge, shard_indices
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
-
-FILLERS = ("gan", "procedural", "copy_paste", "mean", "biharmonic")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -81,7 +80,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int, default=0, help="run seed; item K uses a seed derived from (seed, K)"
     )
-    p.add_argument("--filler", choices=FILLERS, default="procedural", help="what paints the lesion")
+    p.add_argument(
+        "--filler",
+        choices=available_fillers(),
+        default="procedural",
+        help="what paints the lesion (default: procedural): "
+        + "; ".join(f"{i.name}: {i.description}" for i in filler_infos()),
+    )
     p.add_argument(
         "--model",
         type=Path,
@@ -193,21 +198,17 @@ def _load_bank(
 def build_filler(
     name: str, *, bank_path: str | None, model: Path | None, device: str = "auto"
 ) -> Any:
-    """Build a filler by name (the CPU fillers without importing torch)."""
-    if name == "procedural":
-        from liversynth.fillers.procedural import ProceduralFiller
+    """Build a registered filler by name; an engine that needs a lesion bank gets ``bank_path``.
 
-        return ProceduralFiller()
-    if name == "copy_paste":
-        from liversynth.fillers.copy_paste import CopyPasteFiller
-
+    Raises:
+        LiverSynthError: the engine needs a bank and none was given.
+    """
+    if filler_info(name).needs_bank:
         if bank_path is None:
             raise LiverSynthError(
-                "--filler copy_paste needs real lesions: pass --lesions (a bank .npz or labelled cases)"
+                f"--filler {name} needs real lesions: pass --lesions (a bank .npz or labelled cases)"
             )
-        return CopyPasteFiller(bank_path)
-    from liversynth.fillers.registry import make_filler
-
+        return make_filler(name, model_path=model, device=device, bank=bank_path)
     return make_filler(name, model_path=model, device=device)
 
 
@@ -271,7 +272,8 @@ def _run_items(
         total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", quiet=args.quiet
     )
     records = []
-    if workers == 1 or args.filler == "gan":
+    # Model engines run in this process (one model in memory; a GPU is not shared by forks).
+    if workers == 1 or filler_info(args.filler).uses_model:
         for job in jobs:
             records.append(_one(ctx, filler, job))
             bar.update()
@@ -311,7 +313,7 @@ def _check_args(args: argparse.Namespace) -> tuple[int, int] | None:
 
 def _model_info(args: argparse.Namespace, filler: Any) -> dict[str, Any] | None:
     """The gan's model file name and sha256 (the bundled model's too)."""
-    if args.filler != "gan":
+    if not filler_info(args.filler).uses_model:
         return None
     path = Path(getattr(filler, "model_path", None) or args.model)
     return {"file": path.name, "sha256": file_sha256(path)}

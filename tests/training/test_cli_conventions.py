@@ -20,7 +20,7 @@ def test_version(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0 and __version__ in capsys.readouterr().out
-    from liversynth_gui.__main__ import parse_args
+    from liversynth_gui.launch import parse_args
 
     with pytest.raises(SystemExit) as exit_:
         parse_args(["--version"])
