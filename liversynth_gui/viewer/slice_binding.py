@@ -266,7 +266,8 @@ def shown_slice_fill(doc: Document) -> np.ndarray | None:
 
 
 def describe_pixel(doc: Document, row: int, col: int) -> str:
-    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and millimetres."""
+    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and the patient
+    position in DICOM LPS millimetres (``Volume.index_to_lps_mm``)."""
     rows, cols = doc.slice_shape
     z = doc.slice_index
     if not (0 <= row < rows and 0 <= col < cols):
@@ -274,10 +275,10 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
     assert doc.case is not None
     vol = doc.case.volume
     hu = float(vol.hu[z, row, col])
-    sz, sy, sx = vol.spacing_mm
+    x_mm, y_mm, z_mm = vol.index_to_lps_mm(z, row, col)
     text = (
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
-        f"   ({col * sx:6.1f}, {row * sy:6.1f}, {z * sz:6.1f}) mm"
+        f"   LPS ({x_mm:6.1f}, {y_mm:6.1f}, {z_mm:6.1f}) mm"
     )
     synthetic = shown_slice_fill(doc)
     if synthetic is not None and bool(doc.mask[row, col]):

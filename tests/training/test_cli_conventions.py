@@ -47,10 +47,9 @@ def test_prog_name_follows_the_console_script(monkeypatch) -> None:
 
 def test_usage_errors_exit_2_and_leave_nothing(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    assert (
-        main(["evaluate", "--data", str(tmp_path), "--fillers", "gan,foo", "--out", str(out)]) == 2
-    )
-    assert "unknown filler(s) foo" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # an argparse usage error
+        main(["evaluate", "--data", str(tmp_path), "--fillers", "gan,foo", "--out", str(out)])
+    assert exit_.value.code == 2 and "unknown filler(s) foo" in capsys.readouterr().err
     assert main(["evaluate", "--data", str(tmp_path / "no"), "--out", str(out)]) == 2
     assert main(["synthesize", "--healthy", str(tmp_path / "absent"), "--out", str(out)]) == 2
     assert "absent: no such file" in capsys.readouterr().err
