@@ -39,7 +39,7 @@ def test_two_shards_merged_equal_one_run(healthy: Path, tmp_path: Path) -> None:
 
 
 def test_merge_refuses_overlaps_gaps_and_other_runs(healthy: Path, tmp_path: Path, capsys) -> None:
-    common = ["--healthy", str(healthy), "--count", "3", "--format", "png", "--workers", "1"]
+    common = ["--healthy", str(healthy), "--count", "2", "--format", "png", "--workers", "1"]
     synth(tmp_path / "a", *common, "--shard", "0/2", "--quiet")
     synth(tmp_path / "c", *common, "--shard", "1/2", "--seed", "9", "--quiet")
     merge = ["synthesize", "merge", "--out", str(tmp_path / "m")]
