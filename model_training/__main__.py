@@ -18,7 +18,7 @@ from liversynth.errors import LiverSynthError
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
     """The top-level parser and the ``run`` function of each subcommand."""
     from liversynth import __version__
-    from model_training import config, evaluate, prepare, train
+    from model_training import config, evaluate, prepare, quiz, train
     from model_training.cli import HelpFormatter
     from model_training.synthesis import command as synthesize
 
@@ -41,6 +41,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     }
     synthesize.add_parser(sub)
     runners["synthesize"] = synthesize.run
+    quiz.add_parser(sub)
+    runners["quiz"] = quiz.run
     return parser, runners
 
 

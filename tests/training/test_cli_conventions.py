@@ -13,7 +13,7 @@ from synth_helpers import write_case
 from liversynth import __version__
 from model_training.__main__ import build_parser, main
 
-SUBCOMMANDS = ("prepare", "train", "evaluate", "synthesize")
+SUBCOMMANDS = ("prepare", "train", "evaluate", "synthesize", "quiz")
 
 
 def test_version(capsys) -> None:
