@@ -31,9 +31,7 @@ def _footprint_mm(direction: np.ndarray, spacing_yx_mm: tuple[float, float]) -> 
     return float(abs(direction[0]) * spacing_yx_mm[0] + abs(direction[1]) * spacing_yx_mm[1])
 
 
-def recist_axes_mm(
-    mask_yx: np.ndarray, spacing_yx_mm: tuple[float, float]
-) -> tuple[float, float]:
+def recist_axes_mm(mask_yx: np.ndarray, spacing_yx_mm: tuple[float, float]) -> tuple[float, float]:
     """Long and short axis of a 2-D lesion mask in mm (RECIST 1.1, one axial slice).
 
     Args:

@@ -133,6 +133,11 @@ class FillingMixin:
             seed=self.fill_seed,
         )
 
+    @property
+    def volume_generation(self) -> int:
+        """Generation of the latest 3-D request (its progress and result are the ones shown)."""
+        return self._volume_generation
+
     def apply_volume_fill_result(self, result: VolumeFillResult) -> bool:
         """Keep a finished 3-D fill (``False`` when a newer 3-D request exists) and show its
         slice on screen (unless the mask there changed meanwhile)."""

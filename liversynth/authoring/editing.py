@@ -154,7 +154,9 @@ class MaskEditor:
         for z in sorted(masks):
             new = np.asarray(masks[z]).astype(bool)
             if new.shape != self.shape:
-                raise ValueError(f"mask shape {new.shape} differs from the slice shape {self.shape}")
+                raise ValueError(
+                    f"mask shape {new.shape} differs from the slice shape {self.shape}"
+                )
             edit = MaskEdit.between(int(z), self.mask_for(int(z)), new, label)
             if edit is not None:
                 parts.append(edit)
