@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from authoring_cases import small_case
 
 from liversynth.authoring import Document
 from liversynth.authoring.stamp3d import (
@@ -96,7 +95,7 @@ def test_3d_stamp_commit_is_one_step_and_counts_outside_voxels() -> None:
     doc.set_slice(20)
     doc.stamp_ellipsoid((20.0, 20.0, 20.0), centre_rc=(32, 32))
     expected = sorted(doc.stamp_slices())
-    assert len(expected) >= 9 and doc.lesion_outside_liver() == (0, 0.0, pytest.approx(1, abs=1e9))
+    assert len(expected) >= 9 and doc.lesion_outside_liver()[:2] == (0, 0.0)
     assert doc.commit_stamp() and doc.painted_slices() == expected
     assert doc.history.undo_label == "3-D stamp" and doc.lesion_is_3d()
     doc.undo()
