@@ -165,7 +165,7 @@ class FillingMixin:
     def volume_fill_is_current(self) -> bool:
         """``True`` when the last 3-D fill covers exactly the lesion as it is now."""
         res = self.volume_fill
-        if res is None or res.filler_name != self.filler_name or self.stamp is not None:
+        if res is None or self.stamp is not None:  # set_filler() drops it
             return False
         painted = self.painted_slices()
         return painted == self._volume_slices(res) and all(
