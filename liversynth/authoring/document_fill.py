@@ -119,7 +119,7 @@ class FillingMixin:
         z1 = z0 + mask.shape[0]
         vol = self.case.volume
         labels = self.case.labels
-        liver = None if labels is None else np.isin(labels[z0:z1], (1, 2))
+        liver = None if labels is None else (labels[z0:z1] == 1) | (labels[z0:z1] == 2)
         self._volume_generation = self.generation
         return VolumeFillRequest(
             generation=self.generation,

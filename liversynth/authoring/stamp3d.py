@@ -146,7 +146,7 @@ def stamp_from_volume(
     m = _SOURCE_MARGIN_PX
     vol = np.pad(vol[box], ((0, 0), (m, m), (m, m)))
     return LesionStamp(
-        source=vol.any(axis=0),
+        source=np.asarray(vol.any(axis=0)),
         pose=StampPose(centre_rc=centre_rc),
         origin=origin,
         volume=vol,

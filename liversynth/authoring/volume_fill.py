@@ -91,18 +91,26 @@ class VolumeFillResult:
 def _fill_slices(
     filler: SliceFiller, req: VolumeFillRequest, slices: list[int] | None, focus: int | None
 ) -> np.ndarray:
-    """``fill_volume`` on the whole slab with only ``slices`` (slab indices; ``None`` = all) of
-    the mask kept: a slice-wise engine then fills only those, with the same per-slice seeds as
-    one call on the whole slab (so the export, which makes that call, matches the screen)."""
-    mask = req.mask_zyx
-    if slices is not None:
-        mask = np.zeros_like(req.mask_zyx)
+    """``fill_volume`` with only ``slices`` (slab indices; ``None`` = all) of the mask kept.
+
+    The slab passed starts at the request's first slice, so a slice-wise engine gives each
+    slice the same per-slice seed as one call on the whole slab (the export makes that call,
+    so it matches the screen); it ends after the last slice asked for, so the on-screen slice
+    does not pay for copying the whole slab.
+    """
+    if slices is None:
+        hi = req.mask_zyx.shape[0]
+        mask = req.mask_zyx
+    else:
+        hi = max(slices) + 1
+        mask = np.zeros((hi, *req.mask_zyx.shape[1:]), dtype=bool)
         mask[slices] = req.mask_zyx[slices]
+    liver = None if req.liver_zyx is None else req.liver_zyx[:hi]
     return np.asarray(
         filler.fill_volume(
-            req.hu_zyx,
+            req.hu_zyx[:hi],
             mask,
-            liver_zyx=req.liver_zyx,
+            liver_zyx=liver,
             seed=req.seed,
             spacing_mm=req.spacing_mm,
             hints=FillHints(focus_z=focus),

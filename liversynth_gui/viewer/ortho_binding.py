@@ -47,6 +47,11 @@ class OrthoBinding(QtCore.QObject):
         self._conns = Connections()
         self.row = self.col = 0
         self.show_synthetic = False
+        # A 3-D edit announces every slice it touched: redraw the planes once per burst.
+        self._lesion_timer = QtCore.QTimer(self)
+        self._lesion_timer.setSingleShot(True)
+        self._lesion_timer.setInterval(0)
+        self._lesion_timer.timeout.connect(self.redraw_lesion)
         self.axial_v, self.axial_h = crosshair_line(90), crosshair_line(0)
         for line in (self.axial_v, self.axial_h):
             axial.view.addItem(line, ignoreBounds=True)
@@ -65,9 +70,9 @@ class OrthoBinding(QtCore.QObject):
         self._conns.listen(ev.volume_changed, self._volume_changed)
         self._conns.listen(ev.slice_changed, lambda _z: self._moved())
         self._conns.listen(ev.window_changed, lambda _w: self._levels())
-        self._conns.listen(ev.mask_changed, lambda _z: self.redraw_lesion())
-        self._conns.listen(ev.history_changed, self.redraw_lesion)
-        self._conns.listen(ev.stamp_changed, lambda _s: self.redraw_lesion())
+        self._conns.listen(ev.mask_changed, lambda _z: self._lesion_timer.start())
+        self._conns.listen(ev.history_changed, self._lesion_timer.start)
+        self._conns.listen(ev.stamp_changed, lambda _s: self._lesion_timer.start())
         self._conns.listen(ev.fill_changed, self._fill_changed)
         self._volume_changed()
 

@@ -58,6 +58,7 @@ def test_3d_stamp_commit_fills_every_slice_and_shows_in_the_other_views(
     for box, value in zip(panel.diameters, (20.0, 20.0, 15.0), strict=True):
         box.setValue(value)
     window.actions3d.place_stamp3d.trigger()
+    QtWidgets.QApplication.processEvents()
     spanned = sorted(doc.stamp_slices())
     assert len(spanned) == pytest.approx(15.0 / doc.case.volume.spacing_mm[0], abs=1)
     assert z in spanned and "slices" in panel.info.text()
