@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from liversynth.typing import SpacingZYX
+
 # Label values (LiTS convention) used everywhere in the project.
 BACKGROUND = 0
 LIVER = 1
@@ -29,7 +31,7 @@ class Volume:
     """
 
     hu: np.ndarray
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     source: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from liversynth.authoring import Document
 from liversynth.fillers.base import SliceFiller
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR
 
 
@@ -37,7 +38,7 @@ class ExportSnapshot:
     name: str
     hu: np.ndarray
     labels: np.ndarray | None
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     masks: dict[int, np.ndarray]
     z: int
     filler_name: str

@@ -28,6 +28,7 @@ from liversynth import __version__
 from liversynth.export import atomic_write
 from liversynth.export.deid import deidentify, mark_deidentified
 from liversynth.export.provenance import check_provenance, write_sidecar
+from liversynth.typing import SpacingZYX
 
 #: Copied from a source header when present (after de-identification): acquisition facts a
 #: reader may want, none of them identifying.
@@ -79,7 +80,7 @@ def _description(provenance: dict[str, Any]) -> str:
 
 def export_dicom_series(
     hu_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     out_dir: str | Path,
     *,
     source_dataset: Dataset | None = None,

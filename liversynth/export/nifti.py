@@ -9,12 +9,13 @@ import numpy as np
 
 from liversynth.export.provenance import check_provenance, write_sidecar
 from liversynth.io import save_nifti
+from liversynth.typing import SpacingZYX
 
 
 def save_nifti_with_labels(
     hu_zyx: np.ndarray,
     labels: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     out_path_image: str | Path,
     out_path_labels: str | Path,
     provenance: dict[str, Any],

@@ -22,8 +22,10 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
+from liversynth.atomic import atomic_write
 from liversynth.export.provenance import write_sidecar
 from liversynth.io import save_nifti
+from liversynth.typing import SpacingZYX
 
 FILE_ENDING = ".nii.gz"
 CHANNEL_NAMES = {"0": "CT"}
@@ -45,7 +47,7 @@ def write_nnunet_case(
     case_id: str,
     hu_zyx: np.ndarray,
     labels_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     provenance: dict[str, Any] | None = None,
     *,
     affine_ras: np.ndarray | None = None,
@@ -98,7 +100,7 @@ def write_dataset_json(
         "description": description,
         "licence": "derived from the source scans' licences; synthetic lesions",
     }
-    path.write_text(json.dumps(content, indent=2) + "\n")
+    atomic_write(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"))
     return path
 
 

@@ -29,6 +29,7 @@ from liversynth.io.orientation import (
     to_display,
     validate_affine,
 )
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
 # gzip reads allocate a bytes object per request: keep requests small.
@@ -227,7 +228,7 @@ def load_nifti(path: str | Path, limits: Limits | None = None) -> Volume:
 
 def save_nifti(
     array_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     path: str | Path,
     *,
     labels: bool = False,

@@ -17,6 +17,7 @@ from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
 from liversynth.io.orientation import default_display_affine
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
 
@@ -43,7 +44,7 @@ def _check(path: Path, shape: tuple[int, ...], dtype: np.dtype, limits: Limits |
 
 def read_numpy_array(
     path: str | Path, limits: Limits | None = None, key: str = "hu"
-) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+) -> tuple[np.ndarray, SpacingZYX | None]:
     """Return ``(array_zyx, spacing_mm or None)`` from a ``.npy`` or ``.npz`` file.
 
     Raises:

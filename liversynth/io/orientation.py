@@ -23,6 +23,7 @@ from nibabel.orientations import (
 )
 
 from liversynth.errors import LoadError
+from liversynth.typing import SpacingZYX
 
 DISPLAY_AXCODES = ("L", "P", "S")
 # LPS world ↔ RAS world: negate x and y.
@@ -46,7 +47,7 @@ def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
     return aff
 
 
-def spacing_zyx_mm(affine: np.ndarray) -> tuple[float, float, float]:
+def spacing_zyx_mm(affine: np.ndarray) -> SpacingZYX:
     """Voxel size ``(z, y, x)`` in mm from a 4x4 affine whose columns are ``(x, y, z)``."""
     zooms = np.linalg.norm(np.asarray(affine, dtype=np.float64)[:3, :3], axis=0)
     return (float(zooms[2]), float(zooms[1]), float(zooms[0]))
@@ -125,7 +126,7 @@ def from_display(
     return data_xyz, affine
 
 
-def default_display_affine(spacing_mm: tuple[float, float, float]) -> np.ndarray:
+def default_display_affine(spacing_mm: SpacingZYX) -> np.ndarray:
     """Affine of a display grid with the given ``(z, y, x)`` spacing and origin 0."""
     sz, sy, sx = (float(s) for s in spacing_mm)
     return np.diag([-sx, -sy, sz, 1.0])

@@ -12,6 +12,7 @@ from liversynth.phantom.texture import ct_noise, partial_volume, smooth_field
 from liversynth.phantom.tissues import Tissue, lookup_tables
 from liversynth.phantom.tumours import plan_tumours, render_tumour
 from liversynth.phantom.vessels import Segment, grow_tree, render_segments
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case, Volume
 
 NOISE_SIGMA_HU = 12.0
@@ -65,7 +66,7 @@ def _vessel_trees(rng: np.random.Generator, anat: Anatomy) -> list[Segment]:
 def make_phantom(
     seed: int = 0,
     shape: tuple[int, int, int] = (48, 256, 256),
-    spacing_mm: tuple[float, float, float] = (2.5, 1.5, 1.5),
+    spacing_mm: SpacingZYX = (2.5, 1.5, 1.5),
 ) -> Case:
     """A deterministic synthetic abdominal CT (portal venous phase) with liver and tumour labels.
 

@@ -19,6 +19,7 @@ from liversynth.errors import LiverSynthError, PlacementError
 from liversynth.fillers.surroundings import robust_stats
 from liversynth.lesions.bank import LesionBank
 from liversynth.lesions.placement import AllowedRegion, allowed_region
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case
 
 
@@ -40,7 +41,7 @@ class HealthyScan:
     name: str
     source: str
     hu: np.ndarray
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     labels: np.ndarray
     region: AllowedRegion
     vessel_hu: float | None

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from liversynth.checkpoint import atomic_write
+from liversynth.atomic import atomic_write
 from liversynth.export.provenance import write_sidecar
 from model_training.synthesis.item import Item
 

@@ -14,6 +14,8 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
+from liversynth.typing import SpacingZYX
+
 MODALITY_SOP = {"CT": CTImageStorage, "MR": MRImageStorage}
 
 
@@ -79,7 +81,7 @@ def ct_slice_dataset(
 def write_series(
     folder: Path,
     display_zyx: np.ndarray,
-    spacing_zyx: tuple[float, float, float] = (2.5, 0.8, 0.7),
+    spacing_zyx: SpacingZYX = (2.5, 0.8, 0.7),
     *,
     flipped_inplane: bool = False,
     instances_descending: bool = False,
@@ -143,7 +145,7 @@ def zip_folder(folder: Path, archive: Path, arcname_root: str | None = None) -> 
 def display_to_nifti(
     path: Path,
     display_zyx: np.ndarray,
-    spacing_zyx: tuple[float, float, float] = (2.5, 0.8, 0.7),
+    spacing_zyx: SpacingZYX = (2.5, 0.8, 0.7),
     axcodes: str = "RAS",
     *,
     dtype: type | None = None,
