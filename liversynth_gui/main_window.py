@@ -73,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions3d = build_3d_actions(self)
         self.view = SliceView()
         self.coronal, self.sagittal = PlaneView("coronal"), PlaneView("sagittal")
+        self.views_readout = QtWidgets.QLabel()  # the 2×2 layout's fourth cell
         self.side = SideBySideView()
         self.worker = FillWorker(synchronous=opts.synchronous, parent=self)
         self.fill = FillController(self.worker, opts.debounce_ms, self)
@@ -115,7 +116,7 @@ class MainWindow(QtWidgets.QMainWindow):
         box = QtWidgets.QVBoxLayout(centre)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
-        self.views = OrthoLayout(self.view, self.coronal, self.sagittal)
+        self.views = OrthoLayout(self.view, self.coronal, self.sagittal, self.views_readout)
         box.addWidget(self.views, 1)
         box.addWidget(self.slice_nav)
         self.setCentralWidget(centre)

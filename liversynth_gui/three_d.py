@@ -15,6 +15,8 @@ from liversynth.authoring import Document
 from liversynth.lesions.bank import LesionBank
 from liversynth_gui.actions_3d import Actions3D
 from liversynth_gui.background import BackgroundRunner
+from liversynth_gui.binding import Connections
+from liversynth_gui.panels.measure import describe_lesion_measures
 
 if TYPE_CHECKING:
     from liversynth_gui.main_window import MainWindow
@@ -42,7 +44,11 @@ class ThreeDCommands(QtCore.QObject):
         self.window = window
         self.loader = loader
         self.doc: Document | None = None
+        self._conns = Connections()
         w, a = window, actions
+        w.views_readout.setWordWrap(True)
+        w.views_readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        w.views_readout.setStyleSheet("padding: 10px; color: #e8d27a;")
         a.grid_layout.toggled.connect(self._grid)  # the layout is built after the commands
         a.filled_stamp_preview.toggled.connect(w.binding.set_filled_stamp_preview)
         a.cancel_fill.triggered.connect(w.fill.cancel)
@@ -56,12 +62,29 @@ class ThreeDCommands(QtCore.QObject):
         ):
             act.toggled.connect(lambda on, n=name: w.ortho.set_layer_visible(n, on))
         w.binding.sphere_radius_mm = lambda: w.lesion3d.sphere_radius_mm
+        w.ortho.crosshairMoved.connect(lambda *_: self.update_readout())
 
     def _grid(self, on: bool) -> None:
         self.window.views.set_grid(on)
 
     def bind(self, doc: Document) -> None:
+        self._conns.clear()
         self.doc = doc
+        self._conns.listen(doc.events.history_changed, self.update_readout)
+        self.update_readout()
+
+    def update_readout(self) -> None:
+        """The fourth cell of the 2×2 layout: crosshair voxel and the lesion's measurements."""
+        doc, label = self.doc, self.window.views_readout
+        if doc is None or doc.case is None:
+            label.setText("")
+            return
+        o = self.window.ortho
+        hu = float(doc.case.volume.hu[doc.slice_index, o.row, o.col])
+        label.setText(
+            f"Crosshair: slice {doc.slice_index + 1}/{doc.n_slices}, row {o.row + 1}, "
+            f"col {o.col + 1} · {hu:.0f} HU\n\n{describe_lesion_measures(doc)}"
+        )
 
     def choose_bank(self) -> None:
         """Ask for a bank file or a labelled case file, then load it in the background."""

@@ -64,9 +64,9 @@ class Lesion3DPanel(QtWidgets.QWidget):
         form.addRow(action_button(actions.fill_between))
         fill_row = QtWidgets.QHBoxLayout()
         self.progress = QtWidgets.QProgressBar()
-        self.progress.setFormat("3-D fill %v/%m slices")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("3-D fill: idle")
         fill_row.addWidget(self.progress, 1)
         fill_row.addWidget(action_button(actions.cancel_fill))
         form.addRow(fill_row)
@@ -124,6 +124,7 @@ class Lesion3DPanel(QtWidgets.QWidget):
         self.info.setText(f"Lesion now on slices {painted[0] + 1}–{painted[-1] + 1}")
 
     def _progress(self, done: int, total: int) -> None:
+        self.progress.setFormat("3-D fill %v/%m slices" if total else "3-D fill: idle")
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.actions.cancel_fill.setEnabled(0 < done < total)

@@ -7,14 +7,15 @@ A click in the coronal or sagittal view moves the axial slice there, so the comp
 panes (which show the axial slice) follow the lesion in 3-D.
 
 The planes show what the axial view shows: the original, or with "show synthetic" (V) the
-last 3-D fill wherever it covers the plane, plus liver / tumour / lesion layers and the
-floating stamp's full 3-D extent.
+last 3-D fill wherever it covers the plane, plus liver / tumour layers, and the lesion and the
+floating stamp's full 3-D extent as outlines (so the synthetic tissue inside shows).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
+from scipy import ndimage
 
 from liversynth.authoring import Document
 from liversynth.volume import LIVER, TUMOUR
@@ -188,8 +189,9 @@ class OrthoBinding(QtCore.QObject):
             for z, m in masks.items():
                 cor[z] = m[self.row, :]
                 sag[z] = m[:, self.col]
-            self.coronal.set_layer(name, cor)
-            self.sagittal.set_layer(name, sag)
+            # Outlines: the (synthetic) tissue inside stays visible in the reformatted planes.
+            self.coronal.set_layer(name, outline(cor))
+            self.sagittal.set_layer(name, outline(sag))
 
     def _draw_crosshair(self) -> None:
         doc = self.doc
@@ -205,3 +207,8 @@ class OrthoBinding(QtCore.QObject):
         """Mirror the axial view's overlay toggles (L / T / M)."""
         for view in (self.coronal, self.sagittal):
             view.layers[name].setVisible(on)
+
+
+def outline(mask: np.ndarray) -> np.ndarray:
+    """The one-pixel border of a bool mask (its pixels with a neighbour outside)."""
+    return mask & ~ndimage.binary_erosion(mask)

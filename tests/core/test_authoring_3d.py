@@ -4,6 +4,7 @@ volume fills (shown slice first, cancellable) and outside-liver counts."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,3 +142,17 @@ def test_volume_fill_is_cancelled_between_chunks() -> None:
         MeanFiller(), req, on_progress=lambda d, t: seen.append(d), is_cancelled=lambda: True
     )
     assert out is None and seen == [1]
+
+
+def test_a_session_keeps_every_slice_of_a_3d_lesion(tmp_path: Path) -> None:
+    from liversynth.authoring.session import load_session, save_session
+
+    case = _tall_case()
+    doc = Document(case)
+    doc.set_slice(20)
+    doc.stamp_ellipsoid((14.0, 20.0, 20.0), lobulated=True, seed=4, centre_rc=(32, 32))
+    doc.commit_stamp()
+    path = save_session(doc, tmp_path / "work.lsession")
+    again = load_session(path, case=case)
+    assert again.painted_slices() == doc.painted_slices() and len(doc.painted_slices()) >= 6
+    assert all(np.array_equal(again.mask_for(z), doc.mask_for(z)) for z in doc.painted_slices())
