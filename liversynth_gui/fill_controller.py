@@ -125,7 +125,9 @@ class FillController(QtCore.QObject):
         self.worker.submit(doc.request_fill())
 
     def _on_mask_changed(self, z: int) -> None:
-        if self.doc is not None and z == self.doc.slice_index:
+        # A 3-D lesion is refilled whichever of its slices changed (e.g. a stamp committed
+        # after scrolling off it); a 2-D one only for the shown slice.
+        if self.doc is not None and (z == self.doc.slice_index or self.doc.lesion_is_3d()):
             self.schedule()
 
     def _on_finished(self, result: object) -> None:
