@@ -62,6 +62,7 @@ class ThreeDCommands(QtCore.QObject):
         ):
             act.toggled.connect(lambda on, n=name: w.ortho.set_layer_visible(n, on))
         w.binding.sphere_radius_mm = lambda: w.lesion3d.sphere_radius_mm
+        w.measure.planes = [w.coronal, w.sagittal]
         w.ortho.crosshairMoved.connect(lambda *_: self.update_readout())
 
     def _grid(self, on: bool) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from liversynth.authoring import Document
 from liversynth.measurements import circle_mask, largest_recist_axes_mm, roi_stats
 from liversynth_gui.actions_3d import Actions3D
 from liversynth_gui.binding import Connections
+from liversynth_gui.viewer.ortho_views import PlaneView
 from liversynth_gui.viewer.ruler import Ruler
 from liversynth_gui.viewer.slice_view import SliceView
 
@@ -60,6 +61,8 @@ class MeasurePanel(QtWidgets.QWidget):
         self.doc: Document | None = None
         self._conns = Connections()
         self.rulers: list[Ruler] = []
+        #: Views in millimetres (coronal, sagittal) that can hold a ruler too.
+        self.planes: list[PlaneView] = []
         self.circle: pg.CircleROI | None = None
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
@@ -70,7 +73,7 @@ class MeasurePanel(QtWidgets.QWidget):
         self.ruler_text = QtWidgets.QLabel("")
         for w in (self.lesion, self.circle_text, self.ruler_text):
             box.addWidget(w)
-        actions.add_ruler.triggered.connect(self.add_ruler)
+        actions.add_ruler.triggered.connect(lambda: self.add_ruler())
         actions.add_circle.triggered.connect(self.add_circle)
         actions.clear_measurements.triggered.connect(self.clear)
 
@@ -97,14 +100,32 @@ class MeasurePanel(QtWidgets.QWidget):
         r = self.view.view.viewRect()
         return r.center().y(), r.center().x()
 
-    def add_ruler(self) -> Ruler | None:
-        """A 30-mm ruler across the middle of the axial view (drag its ends)."""
+    def _view_under_cursor(self) -> tuple[pg.ViewBox, tuple[float, float]]:
+        """The view box the mouse is over (a plane view's data are in mm), default: axial."""
+        widget = QtWidgets.QApplication.widgetAt(QtGui.QCursor.pos())
+        while widget is not None:
+            for plane in self.planes:
+                if widget is plane:
+                    return plane.box, (1.0, 1.0)
+            widget = widget.parentWidget()
+        return self.view.view, self._spacing_yx()
+
+    def add_ruler(self, view_box: pg.ViewBox | None = None) -> Ruler | None:
+        """A 30-mm ruler across the middle of a view (drag its ends).
+
+        Args:
+            view_box: where; default the view under the mouse (axial, coronal or sagittal).
+        """
         if self.doc is None or not self.doc.has_case:
             return None
-        sy, sx = self._spacing_yx()
-        row, col = self._centre()
+        if view_box is None:
+            view_box, (sy, sx) = self._view_under_cursor()
+        else:
+            sy, sx = (1.0, 1.0) if view_box is not self.view.view else self._spacing_yx()
+        centre = view_box.viewRect().center()
+        row, col = centre.y(), centre.x()
         ruler = Ruler(
-            self.view.view,
+            view_box,
             (row, col - 15.0 / sx),
             (row, col + 15.0 / sx),
             mm_per_unit_yx=(sy, sx),

@@ -130,6 +130,8 @@ def test_ruler_circle_and_a_bank_from_another_case(window: Any, qtbot: Any, tmp_
     sy, sx = window.doc.case.volume.spacing_mm[1:]
     assert ruler is not None and ruler.length_mm() == pytest.approx(30.0, abs=0.01)
     assert "30.0 mm" in window.measure.ruler_text.text()
+    on_coronal = window.measure.add_ruler(window.coronal.box)  # a plane view is in mm
+    assert on_coronal is not None and on_coronal.length_mm() == pytest.approx(30.0, abs=0.01)
     window.actions3d.add_circle.trigger()
     assert "HU" in window.measure.circle_text.text() and "cm²" in window.measure.circle_text.text()
     window.actions3d.clear_measurements.trigger()
