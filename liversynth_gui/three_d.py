@@ -67,6 +67,7 @@ class ThreeDCommands(QtCore.QObject):
 
     def _grid(self, on: bool) -> None:
         self.window.views.set_grid(on)
+        self.update_readout()
 
     def bind(self, doc: Document) -> None:
         self._conns.clear()
@@ -77,6 +78,8 @@ class ThreeDCommands(QtCore.QObject):
     def update_readout(self) -> None:
         """The fourth cell of the 2×2 layout: crosshair voxel and the lesion's measurements."""
         doc, label = self.doc, self.window.views_readout
+        if not self.window.views.is_grid:
+            return  # hidden: measured when the 2×2 layout is shown
         if doc is None or doc.case is None:
             label.setText("")
             return

@@ -19,6 +19,9 @@ from liversynth_gui.viewer.ruler import Ruler
 from liversynth_gui.viewer.slice_view import SliceView
 
 NO_LESION = "No lesion yet."
+#: The read-out waits this long after the last edit (it measures every slice of the lesion;
+#: keeping it off the stroke's release path keeps the fill's debounce honest).
+REFRESH_DELAY_MS = 250
 
 
 def describe_lesion_measures(doc: Document) -> str:
@@ -73,6 +76,10 @@ class MeasurePanel(QtWidgets.QWidget):
         self.ruler_text = QtWidgets.QLabel("")
         for w in (self.lesion, self.circle_text, self.ruler_text):
             box.addWidget(w)
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
         actions.add_ruler.triggered.connect(lambda: self.add_ruler())
         actions.add_circle.triggered.connect(self.add_circle)
         actions.clear_measurements.triggered.connect(self.clear)
@@ -80,8 +87,8 @@ class MeasurePanel(QtWidgets.QWidget):
     def bind(self, doc: Document) -> None:
         self._conns.clear()
         self.doc = doc
-        self._conns.listen(doc.events.history_changed, self.refresh)
-        self._conns.listen(doc.events.slice_changed, lambda _z: self.refresh())
+        self._conns.listen(doc.events.history_changed, self._refresh_timer.start)
+        self._conns.listen(doc.events.slice_changed, lambda _z: self._refresh_timer.start())
         self._conns.listen(doc.events.volume_changed, self.clear)
         self.refresh()
 

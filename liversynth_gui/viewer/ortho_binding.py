@@ -25,6 +25,9 @@ from liversynth_gui.viewer.slice_view import SliceView
 
 Qt = QtCore.Qt
 
+#: Delay before the planes redraw the lesion after an edit, ms (edits come in bursts).
+LESION_REDRAW_MS = 120
+
 
 class OrthoBinding(QtCore.QObject):
     """Coronal + sagittal + axial crosshair, bound to a document.
@@ -48,10 +51,11 @@ class OrthoBinding(QtCore.QObject):
         self._conns = Connections()
         self.row = self.col = 0
         self.show_synthetic = False
-        # A 3-D edit announces every slice it touched: redraw the planes once per burst.
+        # A 3-D edit announces every slice it touched: redraw the planes once per burst, and
+        # after the fill's debounce has had its turn (the release of a stroke stays light).
         self._lesion_timer = QtCore.QTimer(self)
         self._lesion_timer.setSingleShot(True)
-        self._lesion_timer.setInterval(0)
+        self._lesion_timer.setInterval(LESION_REDRAW_MS)
         self._lesion_timer.timeout.connect(self.redraw_lesion)
         self.axial_v, self.axial_h = crosshair_line(90), crosshair_line(0)
         for line in (self.axial_v, self.axial_h):
@@ -71,11 +75,16 @@ class OrthoBinding(QtCore.QObject):
         self._conns.listen(ev.volume_changed, self._volume_changed)
         self._conns.listen(ev.slice_changed, lambda _z: self._moved())
         self._conns.listen(ev.window_changed, lambda _w: self._levels())
-        self._conns.listen(ev.mask_changed, lambda _z: self._lesion_timer.start())
+        self._conns.listen(ev.mask_changed, self._mask_changed)
         self._conns.listen(ev.history_changed, self._lesion_timer.start)
         self._conns.listen(ev.stamp_changed, lambda _s: self._lesion_timer.start())
         self._conns.listen(ev.fill_changed, self._fill_changed)
         self._volume_changed()
+
+    def _mask_changed(self, _z: int) -> None:
+        doc = self.doc
+        if doc is not None and not doc.stroke_active:  # a stroke is redrawn when it ends
+            self._lesion_timer.start()
 
     def _volume_changed(self) -> None:
         doc = self.doc

@@ -62,7 +62,7 @@ def test_3d_stamp_commit_fills_every_slice_and_shows_in_the_other_views(
     spanned = sorted(doc.stamp_slices())
     assert len(spanned) == pytest.approx(15.0 / doc.case.volume.spacing_mm[0], abs=1)
     assert z in spanned and "slices" in panel.info.text()
-    assert window.coronal.stamp_layer.image is not None  # the stamp's extent in 3-D
+    qtbot.waitUntil(lambda: window.coronal.stamp_layer.image is not None, timeout=3000)
     qtbot.keyClick(window.view, Qt.Key.Key_Return)
     _settle(qtbot, window)
     assert doc.painted_slices() == spanned and doc.history.undo_label == "3-D stamp"
@@ -72,9 +72,11 @@ def test_3d_stamp_commit_fills_every_slice_and_shows_in_the_other_views(
         assert filled is not None and np.all(filled[doc.mask_for(k)] == 70.0)
     assert panel.progress.value() == panel.progress.maximum() == len(spanned)
     # Coronal lesion layer: one row per lesion slice (superior at the top of the image).
+    qtbot.waitUntil(lambda: window.coronal.layers["lesion"].image is not None, timeout=3000)
     lesion_rows = np.flatnonzero(window.coronal.layers["lesion"].image.any(axis=1))
     assert len(lesion_rows) >= len(spanned) - 1
-    assert "RECIST" in window.measure.lesion.text() and "mL" in window.measure.lesion.text()
+    qtbot.waitUntil(lambda: "RECIST" in window.measure.lesion.text(), timeout=3000)
+    assert "mL" in window.measure.lesion.text()
     window.actions.undo.trigger()
     assert doc.painted_slices() == []
 

@@ -77,7 +77,7 @@ def test_3d_stamp_on_a_real_liver(
     assert outside_mm3 == pytest.approx(outside * float(np.prod(doc.case.volume.spacing_mm)))
     assert (f"{outside} voxels" in window.view.banner.text()) == (outside > 0)
     # The 3-D volume is about an ellipsoid's (pi/6 d^3 = 14.1 mL).
-    assert "RECIST: long 3" in window.measure.lesion.text()
+    qtbot.waitUntil(lambda: "RECIST: long 3" in window.measure.lesion.text(), timeout=3000)
     window.actions.undo.trigger()
     assert doc.painted_slices() == []
     window.actions.redo.trigger()
