@@ -1,5 +1,8 @@
 """Orientation normalisation: any affine-described grid → radiological display order.
 
+Every function returns the moved grid's affine with the moved array, so the patient position
+survives the reordering (conventions: :mod:`liversynth.geometry`).
+
 The display array is indexed ``(z, y, x)``: row 0 is the patient's anterior side, column 0
 the patient's right, and z grows from feet to head. In nibabel's axis codes (which name the
 direction an index *increases* towards, in RAS+ world space) the voxel axes ``(x, y, z)``
@@ -23,11 +26,8 @@ from nibabel.orientations import (
 )
 
 from liversynth.errors import LoadError
+from liversynth.geometry import DISPLAY_AXCODES, default_affine_lps, ras_xyz_from_lps
 from liversynth.typing import SpacingZYX
-
-DISPLAY_AXCODES = ("L", "P", "S")
-# LPS world ↔ RAS world: negate x and y.
-LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
 def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
@@ -127,6 +127,5 @@ def from_display(
 
 
 def default_display_affine(spacing_mm: SpacingZYX) -> np.ndarray:
-    """Affine of a display grid with the given ``(z, y, x)`` spacing and origin 0."""
-    sz, sy, sx = (float(s) for s in spacing_mm)
-    return np.diag([-sx, -sy, sz, 1.0])
+    """RAS ``(x, y, z)`` affine of a display grid with the given ``(z, y, x)`` spacing, origin 0."""
+    return ras_xyz_from_lps(default_affine_lps(spacing_mm))

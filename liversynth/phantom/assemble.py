@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liversynth.geometry import centred_affine_lps
 from liversynth.phantom import body, organs
 from liversynth.phantom.anatomy import Anatomy, draw_anatomy
 from liversynth.phantom.geometry import Z_EXTENT_MM, SliceGrid
@@ -74,6 +75,7 @@ def make_phantom(
     384 × 384 × 120 mm frame); ``spacing_mm`` is only recorded in the volume. The default shape
     matches the nominal frame exactly. Orientation follows :class:`liversynth.volume.Volume`:
     row 0 anterior, column 0 the patient's right (the liver is on the image's left), z feet → head.
+    Its patient position is centred on the LPS origin (:func:`liversynth.geometry.centred_affine_lps`).
 
     Args:
         seed: the same seed always gives identical arrays; different seeds give different
@@ -138,5 +140,6 @@ def make_phantom(
         (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2])),
         source=f"phantom seed={seed}",
         metadata=metadata,
+        affine_lps=centred_affine_lps(shape, spacing_mm),
     )
     return Case(name=f"phantom-{seed}", volume=volume, labels=labels)

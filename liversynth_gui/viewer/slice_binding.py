@@ -15,11 +15,11 @@ from scipy import ndimage
 
 from liversynth.authoring import Document, LesionStamp
 from liversynth.whitening import whiten_hu
+from liversynth.windowing import dragged_window
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.viewer.tool import Tool
-from liversynth_gui.viewer.window_drag import dragged_window
 
 #: The banner shown while the floating stamp or the mask leaves the liver.
 OUTSIDE_LIVER_WARNING = (

@@ -151,10 +151,12 @@ def display_to_nifti(
     dtype: type | None = None,
     slope: float | None = None,
     intercept: float | None = None,
+    origin_lps: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> Path:
     """Write a display volume as NIfTI whose voxel axes follow ``axcodes`` (built by hand).
 
-    Supported codes: any permutation of one of L/R, one of A/P, one of S/I.
+    Supported codes: any permutation of one of L/R, one of A/P, one of S/I. ``origin_lps`` is
+    the DICOM LPS position (mm) of display voxel ``(0, 0, 0)`` whatever the voxel order.
     """
     sz, sy, sx = spacing_zyx
     nz, ny, nx = display_zyx.shape
@@ -176,7 +178,7 @@ def display_to_nifti(
         "I": ("z", -1),
     }
     columns = []
-    origin = np.zeros(3)
+    origin = np.array([-origin_lps[0], -origin_lps[1], origin_lps[2]], dtype=np.float64)
     order = []
     for code in axcodes:
         axis, sign = code_axis[code]
