@@ -26,10 +26,12 @@ class Lesion3DMixin:
 
     events: DocumentEvents
     _editor: MaskEditor
-    _slice_index: int
     lesion_bank: LesionBank | None
 
     if TYPE_CHECKING:
+
+        @property
+        def slice_index(self) -> int: ...
 
         def _require_case(self) -> Case: ...
         def end_stroke(self) -> bool: ...
@@ -48,7 +50,7 @@ class Lesion3DMixin:
         """Replace the masks of several slices as one undo step; ``False`` if nothing changed."""
         self._require_case()
         self.end_stroke()
-        focus = self._slice_index if focus_z is None else int(focus_z)
+        focus = self.slice_index if focus_z is None else int(focus_z)
         return self._recorded(self._editor.replace_many(masks, label, focus), emit_mask=True)
 
     def paint_sphere(
@@ -57,7 +59,7 @@ class Lesion3DMixin:
         """The 3-D brush: a ball of ``radius_mm`` centred on (row, col) of the shown slice."""
         case = self._require_case()
         ball = sphere_slices(
-            (self._slice_index, row, col), radius_mm, case.volume.spacing_mm, case.volume.shape
+            (self.slice_index, row, col), radius_mm, case.volume.spacing_mm, case.volume.shape
         )
         new = {
             z: (self.mask_for(z) & ~disc) if erase else (self.mask_for(z) | disc)
@@ -102,7 +104,7 @@ class Lesion3DMixin:
         if stamp.is_3d:
             return render_slices(stamp, case.volume.shape)
         drawn = stamp.render(case.volume.shape[1:])
-        return {self._slice_index: drawn} if drawn.any() else {}
+        return {self.slice_index: drawn} if drawn.any() else {}
 
     def stamp_slice_mask(self, z: int | None = None) -> np.ndarray | None:
         """The floating stamp's cross-section on slice ``z`` (default: shown); ``None`` if none."""
@@ -110,7 +112,7 @@ class Lesion3DMixin:
         if stamp is None:
             return None
         case = self._require_case()
-        return stamp.render_at(case.volume.shape[1:], self._slice_index if z is None else z)
+        return stamp.render_at(case.volume.shape[1:], self.slice_index if z is None else z)
 
     def stamp_ellipsoid(
         self,
@@ -129,7 +131,7 @@ class Lesion3DMixin:
                 lobulated=lobulated,
                 seed=seed,
                 centre_rc=self.default_stamp_centre() if centre_rc is None else centre_rc,
-                centre_z=float(self._slice_index),
+                centre_z=float(self.slice_index),
             )
         )
 
@@ -148,7 +150,7 @@ class Lesion3DMixin:
                 self.lesion_bank[index],
                 case.volume.spacing_mm,
                 centre_rc=self.default_stamp_centre() if centre_rc is None else centre_rc,
-                centre_z=float(self._slice_index),
+                centre_z=float(self.slice_index),
             )
         )
 

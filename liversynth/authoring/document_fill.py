@@ -86,7 +86,7 @@ class FillingMixin:
             return None
         mask = self.mask
         if self.stamp is not None:
-            mask = mask | self.stamp.render_at(mask.shape, self._slice_index)
+            mask = mask | self.stamp.render_at(mask.shape, self.slice_index)
         self.generation += 1
         if not mask.any():
             self._clear_fill()
@@ -127,7 +127,7 @@ class FillingMixin:
         return VolumeFillRequest(
             generation=self.generation,
             z0=z0,
-            focus_z=self._slice_index,
+            focus_z=self.slice_index,
             hu_zyx=np.asarray(vol.hu[z0:z1], dtype=np.float32),
             mask_zyx=mask,
             liver_zyx=liver,
@@ -176,7 +176,7 @@ class FillingMixin:
         )
 
     def _show_volume_fill(self, *, force: bool = False) -> None:
-        z = self._slice_index
+        z = self.slice_index
         filled = self.volume_fill_slice(z)
         if filled is None or (self.fill_up_to_date and not force):
             return
