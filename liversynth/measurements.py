@@ -12,10 +12,9 @@ Conventions:
 
 Example:
     >>> import numpy as np
-    >>> m = np.zeros((40, 40), bool); m[10:20, 5:35] = True      # 10 rows x 30 cols
-    >>> long_mm, short_mm = recist_axes_mm(m, (1.0, 0.5))
-    >>> round(short_mm, 1) <= 10.0 < round(long_mm, 1)
-    True
+    >>> m = np.zeros((9, 20), bool); m[4, 3:14] = True        # 1 row x 11 columns
+    >>> recist_axes_mm(m, (0.7, 0.5))
+    (5.5, 0.7)
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from liversynth_gui.panels.stamp import StampPanel
 from liversynth_gui.panels.tools import ToolsPanel
 from liversynth_gui.panels.window_level import WindowLevelPanel
 from liversynth_gui.status import StatusLine
+from liversynth_gui.teaching.teach_menu import TeachMenu
 from liversynth_gui.three_d import ThreeDCommands
 from liversynth_gui.viewer.ortho_binding import OrthoBinding
 from liversynth_gui.viewer.ortho_views import OrthoLayout, PlaneView
@@ -105,6 +106,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.three_d = ThreeDCommands(self, self.actions3d, self.loader)
         build_menus(self.menuBar(), a, self.files.recent.menu)
         add_3d_menus(self.menuBar(), self.actions3d)
+        self.teach = TeachMenu(self)  # Teach menu and File → Open quiz…
         self._layout()
         self.status = StatusLine(self.statusBar())
         self._connect()
