@@ -111,16 +111,39 @@ def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndar
     Returns:
         ``(hu, labels)``: ``hu`` in the source dtype (int16 rounded when the source is integral)
         with every painted slice filled; ``labels`` uint8 0/1/2 with each lesion mask as 2.
+
+    The lesion is filled as one 3-D object with the engine's ``fill_volume`` over the slab of
+    slices it spans (the same call, slab and seed as the GUI's volume fill, so the export is
+    what the user saw).
     """
     hu = snap.hu.copy()
     labels = np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
-    for z, mask in sorted(snap.masks.items()):
-        filled = fill_slice(snap, filler, z)
-        if np.issubdtype(hu.dtype, np.integer):
-            info = np.iinfo(hu.dtype)
-            filled = np.clip(np.rint(filled), info.min, info.max)
-        hu[z] = filled.astype(hu.dtype)
-        labels[z][mask] = TUMOUR
+    painted = sorted(z for z, m in snap.masks.items() if m.any())
+    if not painted:
+        return hu, labels
+    z0, z1 = painted[0], painted[-1] + 1
+    mask = np.zeros((z1 - z0, *snap.hu.shape[1:]), dtype=bool)
+    for z in painted:
+        mask[z - z0] = snap.masks[z]
+    liver = None
+    if snap.labels is not None:
+        liver = np.isin(snap.labels[z0:z1], (LIVER, TUMOUR))
+    filled = np.asarray(
+        filler.fill_volume(
+            np.asarray(snap.hu[z0:z1], dtype=np.float32),
+            mask,
+            liver_zyx=liver,
+            seed=snap.seed,
+            spacing_mm=snap.spacing_mm,
+        ),
+        dtype=np.float32,
+    )
+    if np.issubdtype(hu.dtype, np.integer):
+        info = np.iinfo(hu.dtype)
+        filled = np.clip(np.rint(filled), info.min, info.max)
+    touched = mask.any(axis=(1, 2))
+    hu[z0:z1][touched] = filled[touched].astype(hu.dtype)
+    labels[z0:z1][mask] = TUMOUR
     return hu, labels
 
 
