@@ -40,6 +40,9 @@ class LaunchConfig:
         quit_after_startup: exit right after that first paint (for timing).
         screenshot: whiten the real tumour, wait for the fill, save the window there, quit.
         no_recovery: do not offer to recover autosaved work (scripts, screenshots).
+        quiz: a quiz folder: open the trainee view (or, with ``review``, the review) only.
+        trainee: the trainee's name (asked when absent).
+        review: review the answers collected in ``quiz`` (needs its ``key.json``).
     """
 
     volume: Path | None = None
@@ -49,6 +52,15 @@ class LaunchConfig:
     quit_after_startup: bool = False
     screenshot: Path | None = None
     no_recovery: bool = False
+    quiz: Path | None = None
+    trainee: str | None = None
+    review: bool = False
+
+
+def _version() -> str:
+    from liversynth import __version__
+
+    return __version__
 
 
 def parse_args(argv: list[str] | None = None) -> LaunchConfig:
@@ -68,6 +80,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         "--labels", type=Path, help="labels for VOLUME (0 background, 1 liver, 2 tumour)"
     )
     p.add_argument("--model", type=Path, help="generator checkpoint (*.safetensors)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument(
         "--print-startup-time",
         action="store_true",
@@ -83,6 +96,11 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     p.add_argument(
         "--no-recovery", action="store_true", help="do not offer to recover autosaved work"
     )
+    p.add_argument("--quiz", type=Path, metavar="QUIZ_DIR", help="take the quiz in QUIZ_DIR")
+    p.add_argument("--trainee", metavar="NAME", help="with --quiz: your name (else asked)")
+    p.add_argument(
+        "--review", action="store_true", help="with --quiz: review the collected answers"
+    )
     ns = p.parse_args(argv)
     return LaunchConfig(
         volume=ns.volume,
@@ -92,4 +110,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         quit_after_startup=ns.quit_after_startup,
         screenshot=ns.screenshot,
         no_recovery=ns.no_recovery or ns.screenshot is not None,
+        quiz=ns.quiz,
+        trainee=ns.trainee,
+        review=ns.review,
     )

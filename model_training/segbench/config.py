@@ -65,12 +65,20 @@ DEFAULT_HETEROGENEITY = (0.1, 0.6)
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``segbench`` subcommand."""
-    p = subparsers.add_parser(
+    from model_training.cli import DEVICES, subcommand
+
+    p = subcommand(
+        subparsers,
         "segbench",
         help="does synthetic data improve a tumour segmenter? (real / real+synthetic / synthetic arms)",
         description=(
             "Train the same small 2-D U-Net under three arms (real only, real + synthetic, "
             "synthetic only) and report tumour Dice and lesion detection on held-out cases."
+        ),
+        example=(
+            "python -m model_training segbench --real ../shared/data/3Dircadb1.1 "
+            "--test ../shared/data/3Dircadb1.1\n    --healthy ../shared/data/3Dircadb1.7 "
+            "--filler procedural --preset small --out out/segbench"
         ),
     )
     p.add_argument("--real", nargs="+", required=True, metavar="CASES", help="real training cases")
@@ -87,7 +95,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", type=int, default=None, help="seeds per arm (default 3, the preset's)"
     )
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="auto = CUDA when present")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty)")
     p.add_argument(
         "--ratio",
