@@ -22,7 +22,9 @@ def write_lits(root: Path, seeds: list[int], *, healthy: bool = False) -> Path:
         if healthy:
             labels[labels == 2] = 1
         save_nifti(case.volume.hu, case.volume.spacing_mm, root / f"volume-{seed}.nii.gz")
-        save_nifti(labels, case.volume.spacing_mm, root / f"segmentation-{seed}.nii.gz", labels=True)
+        save_nifti(
+            labels, case.volume.spacing_mm, root / f"segmentation-{seed}.nii.gz", labels=True
+        )
     return root
 
 
