@@ -146,6 +146,7 @@ class FillingMixin:
             spacing_mm=vol.spacing_mm,
             filler_name=self.filler_name,
             seed=self.fill_seed,
+            appearance=self.fill_appearance,
         )
 
     @property
