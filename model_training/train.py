@@ -26,6 +26,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from liversynth.atomic import remove_stale_temps
 from liversynth.checkpoint import save_model
 from liversynth.networks import build_discriminator, build_generator
 from model_training import distributed as ddp
@@ -34,7 +35,12 @@ from model_training.config import TrainConfig
 from model_training.curves import COLUMNS, CsvLog, LossLog, plot_losses
 from model_training.dataset import CropDataset, add_phantoms, load_slice_sets, validation_batches
 from model_training.losses import adversarial_loss, discriminator_loss, weighted_l1
-from model_training.state import TrainingState, load_training_state, save_training_state
+from model_training.state import (
+    TrainingState,
+    load_training_state,
+    save_training_state,
+    state_boundary,
+)
 from model_training.stopping import check_stop, stop_on_signals
 from model_training.validation import training_summary, validate, with_training
 
@@ -100,16 +106,19 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     ema = _ema_init(g_net) if cfg.ema_weights > 0 else None
     loss_log = LossLog(cfg.loss_ema)
     if loaded:
-        g_net.load_state_dict(loaded.module("G"))
-        d_net.load_state_dict(loaded.module("D"))
-        _load_optimizers(loaded, {"optG": opt_g, "optD": opt_d})
-        if loaded.scaler and scaler.is_enabled():
-            scaler.load_state_dict(loaded.scaler)
-        if ema is not None:
-            ema = {k: v.to(device) for k, v in loaded.module("EMA").items()} or _ema_init(g_net)
-        if st.loss_ema:
-            loss_log.load_state(st.loss_ema)
-        _restore_rng(loaded.tensors, ctx)
+        # Restoring is still reading the file: whatever it holds that does not fit is the
+        # file's fault, reported as a ModelFileError naming it.
+        with state_boundary(state_path):
+            g_net.load_state_dict(loaded.module("G"))
+            d_net.load_state_dict(loaded.module("D"))
+            _load_optimizers(loaded, {"optG": opt_g, "optD": opt_d})
+            if loaded.scaler and scaler.is_enabled():
+                scaler.load_state_dict(loaded.scaler)
+            if ema is not None:
+                ema = {k: v.to(device) for k, v in loaded.module("EMA").items()} or _ema_init(g_net)
+            if st.loss_ema:
+                loss_log.load_state(st.loss_ema)
+            _restore_rng(loaded.tensors, ctx)
     else:
         torch.manual_seed(cfg.seed + ctx.rank)  # dropout noise differs between ranks
     g_model, d_model = ddp.wrap(g_net, ctx, device), ddp.wrap(d_net, ctx, device)
@@ -118,8 +127,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     main = ctx.is_main
     if main:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(f".{STATE_FILE}.*.tmp"):  # a checkpoint write cut short by a kill
-            stale.unlink(missing_ok=True)
+        remove_stale_temps(out)  # writes cut short by a kill (checkpoints, models, logs)
     csv = CsvLog(out / "losses.csv", COLUMNS, st.global_step if loaded else None) if main else None
     val_csv = (
         CsvLog(

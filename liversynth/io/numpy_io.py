@@ -6,7 +6,7 @@ Headers are read first so that sizes are checked before loading; pickles are nev
 
 from __future__ import annotations
 
-import zipfile
+import math
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +17,7 @@ from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
 from liversynth.io.orientation import default_display_affine
+from liversynth.io.safe_files import ZipBounds, open_zip, require_regular_file
 from liversynth.volume import Volume
 
 
@@ -53,6 +54,7 @@ def read_numpy_array(
     """
     path = Path(path)
     with load_boundary(path, "cannot read NumPy file"):
+        require_regular_file(path)
         if path.suffix.lower() == ".npy":
             with open(path, "rb") as handle:
                 shape, dtype = _header(handle, path)
@@ -67,7 +69,10 @@ def read_numpy_array(
 
 
 def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, tuple | None]:
-    with zipfile.ZipFile(path) as archive:
+    """Every member is size-checked from its own header before any is read."""
+    lim = limits or Limits()
+    bounds = ZipBounds(max_members=64, max_total_bytes=lim.byte_budget())
+    with open_zip(path, bounds) as archive:
         names = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
         if key in names:
             chosen = key
@@ -78,19 +83,26 @@ def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, 
                     path, f"npz holds arrays {sorted(names)}: expected '{key}' or only one"
                 )
             chosen = arrays[0]
-        with archive.open(chosen + ".npy") as handle:
-            shape, dtype = _header(handle, path)  # type: ignore[arg-type]
-        _check(path, shape, dtype, limits)
-    with np.load(path, allow_pickle=False) as data:
-        arr = data[chosen]
+        headers = {}
+        for name in names:
+            with archive.open(name + ".npy") as handle:
+                headers[name] = _header(handle, path)  # type: ignore[arg-type]
+        _check(path, *headers[chosen], limits)
         spacing = None
-        if "spacing_mm" in data.files and chosen != "spacing_mm":
-            values = np.asarray(data["spacing_mm"], dtype=np.float64).ravel()
-            if values.size != 3 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        if "spacing_mm" in headers and chosen != "spacing_mm":
+            shape, dtype = headers["spacing_mm"]
+            if math.prod(shape) != 3 or dtype.hasobject or dtype.kind not in "biuf":
+                raise LoadError(path, f"spacing_mm of shape {shape} {dtype}: expected 3 numbers")
+            with archive.open("spacing_mm.npy") as handle:
+                values = np.lib.format.read_array(handle, allow_pickle=False)  # type: ignore[arg-type]
+            values = np.asarray(values, dtype=np.float64).ravel()
+            if not np.all(np.isfinite(values)) or np.any(values <= 0):
                 raise LoadError(
                     path, f"spacing_mm {values.tolist()} must be three positive numbers"
                 )
             spacing = (float(values[0]), float(values[1]), float(values[2]))
+        with archive.open(chosen + ".npy") as handle:
+            arr = np.lib.format.read_array(handle, allow_pickle=False)  # type: ignore[arg-type]
     return arr, spacing
 
 
