@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import json
 import os
@@ -29,8 +30,10 @@ from typing import Any
 from tqdm import tqdm
 
 from liversynth.checkpoint import atomic_write
-from liversynth.errors import LiverSynthError
+from liversynth.errors import DiskFullError, LiverSynthError
+from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.lesions.bank import LesionBank
+from model_training.synthesis.commit import clear_previous_run, new_run_id, remove_debris
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
@@ -119,7 +122,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="also write the lesion bank built from --lesions cases",
     )
-    p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs of a previous run in --out (other files are kept)",
+    )
+    p.add_argument(
+        "--keep-case-names",
+        action="store_true",
+        help="write case names into sidecars and manifest as they are (default: a stable "
+        "pseudonym, since folder names can be patient names)",
+    )
     return p
 
 
@@ -205,12 +218,22 @@ def _provenance(
     }
 
 
+def _case_names(ctx: SynthContext) -> list[str]:
+    names = [s.name for s in ctx.scans]
+    if ctx.bank is not None:
+        names += [les.source_case for les in ctx.bank]
+    return names
+
+
 def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
     item = make_item(ctx, filler, job["seed"], job["index"], volume=job["fmt"] in VOLUME_FORMATS)
     record = item.record
-    record["files"] = write_item(
-        item, Path(job["out"]), job["fmt"], _provenance(record, job["model"], job["seed"])
-    )
+    provenance = {**_provenance(record, job["model"], job["seed"]), "run_id": job["run_id"]}
+    if not job["keep_names"]:
+        names = _case_names(ctx)
+        provenance = Pseudonymizer().apply(provenance, names)
+        record = Pseudonymizer().apply(record, names)
+    record["files"] = write_item(item, Path(job["out"]), job["fmt"], provenance)
     return record
 
 
@@ -230,7 +253,15 @@ def _run_items(
     tmp: Path,
 ) -> list[dict[str, Any]]:
     jobs = [
-        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(args.out), "model": model_info}
+        {
+            "index": k,
+            "seed": args.seed,
+            "fmt": args.fmt,
+            "out": str(args.out),
+            "model": model_info,
+            "run_id": args.run_id,
+            "keep_names": bool(getattr(args, "keep_case_names", False)),
+        }
         for k in indices
     ]
     workers = max(1, min(int(args.workers), len(jobs)))
@@ -261,6 +292,10 @@ def _check_out(out: Path, overwrite: bool) -> None:
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out}: folder is not empty (pass --overwrite to write into it)")
     out.mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        # The old run goes before the new one starts (manifest first, then each item's
+        # commit record), so a kill at any point never leaves a mixture of two runs.
+        clear_previous_run(out)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -272,6 +307,20 @@ def run(args: argparse.Namespace) -> int:
     if args.only_item is not None and not 0 <= args.only_item < args.count:
         raise ValueError(f"--only-item must be in 0..{args.count - 1}, got {args.only_item}")
     _check_out(args.out, args.overwrite)
+    args.run_id = new_run_id()
+    try:
+        return _run_checked(args, load_case)
+    except OSError as err:
+        remove_debris(args.out)  # staging folders and temporaries of this run
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(
+                f"{args.out}: the disk is full ({err.filename or 'while writing'}); items "
+                "committed so far are complete, no manifest was written"
+            ) from None
+        raise
+
+
+def _run_checked(args: argparse.Namespace, load_case: Any) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="liversynth-synth-") as tmp_name:
         tmp = Path(tmp_name)
@@ -296,6 +345,7 @@ def run(args: argparse.Namespace) -> int:
         write_dataset_json(args.out, len(list((args.out / "labelsTr").glob("*.nii.gz"))))
     manifest = {
         "software": "LiverSynth synthesize",
+        "run_id": args.run_id,
         "format": args.fmt,
         "count": args.count,
         "seed": args.seed,
@@ -312,6 +362,9 @@ def run(args: argparse.Namespace) -> int:
         "margin_mm": args.margin_mm,
         "items": records,
     }
+    if not args.keep_case_names:
+        manifest = Pseudonymizer().apply(manifest, _case_names(ctx))
+    # Written last: it lists only items whose commit (sidecar) is on disk.
     atomic_write(
         args.out / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
     )
