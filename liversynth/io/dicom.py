@@ -100,7 +100,8 @@ def hu_writer(raw: np.ndarray, header: SliceHeader, plane: np.ndarray) -> bool:
         raise ValueError("pixel values are NaN or infinite after rescale")
     if plane.dtype == np.int16:
         return False
-    plane[...] = hu_f
+    with np.errstate(over="ignore"):  # detected and refused just below
+        plane[...] = hu_f
     if not np.all(np.isfinite(plane)):  # finite in float64, inf in float32
         raise ValueError("pixel values overflow float32 after rescale")
     return True

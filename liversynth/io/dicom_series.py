@@ -152,18 +152,26 @@ def _parse(handle: object, *, pixels: bool, force: bool = False) -> pydicom.Data
 
 
 def _read_member(source: DicomSource, member: str, *, pixels: bool, force: bool) -> pydicom.Dataset:
-    """Parse a member; a header scan of an archive member inflates only its first bytes."""
-    if not pixels and source.kind == "zip" and source.member_size(member) > HEADER_PREFIX_BYTES:
+    """Parse a member; a header scan reads only the member's first bytes when it can.
+
+    Inflating a whole archive member, or walking a large file of zeros element by element,
+    only to learn that it is not a DICOM header is what makes hostile folders slow.
+    """
+    if not pixels and source.member_size(member) > HEADER_PREFIX_BYTES:
         with source.open(member, prefix_bytes=HEADER_PREFIX_BYTES) as handle:
             check_deflated(handle)
             try:
                 ds = _parse(handle, pixels=False, force=force)
                 # Stopped before the end of the prefix: the pixel data tag was reached, the
-                # header is complete. Otherwise fall back to the whole member.
-                if handle.tell() < HEADER_PREFIX_BYTES:
+                # header is complete. A forced parse (no DICM preamble) never reads further:
+                # what does not show an image header in its first bytes is not a slice.
+                if handle.tell() < HEADER_PREFIX_BYTES or force:
                     return ds
+            except InvalidDicomError:
+                raise  # no DICM preamble: reading the whole member cannot change that
             except Exception:  # the whole member is parsed below, errors then
-                pass
+                if force:
+                    raise
     with source.open(member) as handle:
         check_deflated(handle)
         return _parse(handle, pixels=pixels, force=force)

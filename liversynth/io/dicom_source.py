@@ -155,7 +155,7 @@ class DicomSource:
 
         Args:
             member: the member's name.
-            prefix_bytes: read only this many bytes of an archive member (header scans).
+            prefix_bytes: read only this many bytes (header scans).
         """
         if self.kind == "zip":
             assert self._zip is not None
@@ -165,7 +165,10 @@ class DicomSource:
         else:
             full = self.path / member if self.kind == "folder" else self.path
             with open(full, "rb") as handle:
-                yield handle  # type: ignore[misc]
+                if prefix_bytes is None:
+                    yield handle  # type: ignore[misc]
+                else:
+                    yield io.BytesIO(handle.read(prefix_bytes))
 
     def member_size(self, member: str) -> int:
         """Bytes of ``member`` once read (inflated size for an archive member)."""

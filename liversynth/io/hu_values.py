@@ -73,7 +73,8 @@ def _rescale_slices(
             plane *= work(slope)
         if inter != 0.0:
             plane += work(inter)
-        out[k] = np.rint(plane) if dtype is np.int16 and not exact else plane
+        with np.errstate(over="ignore"):  # an overflow is detected and refused just below
+            out[k] = np.rint(plane) if dtype is np.int16 and not exact else plane
         # Finite in float64 is not enough: 1e39 becomes inf in float32.
         if dtype is np.float32 and not np.all(np.isfinite(out[k])):
             raise LoadError(path, f"slice {k}: values overflow float32 after scaling (inf HU)")

@@ -17,7 +17,12 @@ from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
 from liversynth.io.orientation import default_display_affine
-from liversynth.io.safe_files import ZipBounds, open_zip, require_regular_file
+from liversynth.io.safe_files import (
+    ZipBounds,
+    npy_member_header,
+    open_zip,
+    require_regular_file,
+)
 from liversynth.volume import Volume
 
 
@@ -83,10 +88,7 @@ def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, 
                     path, f"npz holds arrays {sorted(names)}: expected '{key}' or only one"
                 )
             chosen = arrays[0]
-        headers = {}
-        for name in names:
-            with archive.open(name + ".npy") as handle:
-                headers[name] = _header(handle, path)  # type: ignore[arg-type]
+        headers = {n: npy_member_header(archive, n + ".npy", path)[:2] for n in names}
         _check(path, *headers[chosen], limits)
         spacing = None
         if "spacing_mm" in headers and chosen != "spacing_mm":

@@ -244,3 +244,44 @@ class ScanBudget:
             raise VolumeLimitError(
                 self.path, f"scanning took longer than {self.max_seconds:.0f} s; gave up"
             )
+
+
+def npy_member_header(
+    archive: zipfile.ZipFile, name: str, path: str | Path
+) -> tuple[tuple[int, ...], Any, bool]:
+    """``(shape, dtype, fortran_order)`` of an ``.npy`` member, from its header only.
+
+    Raises:
+        LoadError: not an ``.npy``, an object (pickle) dtype, or a header announcing more
+            bytes than the member holds (refused before any allocation).
+    """
+    import numpy as np
+
+    info = archive.getinfo(name)
+    with archive.open(info) as handle:
+        try:
+            version = np.lib.format.read_magic(handle)  # type: ignore[arg-type]
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)  # type: ignore[arg-type]
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)  # type: ignore[arg-type]
+            else:
+                raise LoadError(path, f"{name}: unsupported .npy version {version}")
+        except (ValueError, SyntaxError, TypeError) as err:
+            raise LoadError(path, f"{name}: not a valid .npy header ({err})") from None
+    dtype = np.dtype(dtype)
+    if dtype.hasobject:
+        raise LoadError(path, f"{name}: object arrays (pickles) are never loaded")
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > info.file_size:
+        raise LoadError(
+            path, f"{name}: header announces {declared} bytes, the member holds {info.file_size}"
+        )
+    return tuple(int(s) for s in shape), dtype, bool(fortran)
+
+
+def check_npz_members(archive: zipfile.ZipFile, path: str | Path) -> None:
+    """Check the header of every ``.npy`` member of an ``.npz`` (see :func:`npy_member_header`)."""
+    for name in archive.namelist():
+        if name.endswith(".npy"):
+            npy_member_header(archive, name, path)

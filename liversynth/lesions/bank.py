@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from liversynth.errors import LoadError
 from liversynth.io.boundary import load_boundary
-from liversynth.io.safe_files import ZipBounds, open_zip, parse_json
+from liversynth.io.safe_files import ZipBounds, check_npz_members, open_zip, parse_json
 from liversynth.volume import LIVER, TUMOUR, Case
 
 BANK_FORMAT = "liversynth-lesion-bank"
@@ -234,8 +234,8 @@ class LesionBank:
         path = Path(path)
         # Directory checks first (regular file, member count and sizes, bombs), then a
         # boundary: whatever else is wrong inside is the file's fault, named as such.
-        with open_zip(path, _BANK_ZIP):
-            pass
+        with open_zip(path, _BANK_ZIP) as archive:
+            check_npz_members(archive, path)
         with load_boundary(path, "cannot read lesion bank"):
             return cls._load_checked(path)
 

@@ -362,8 +362,9 @@ def _run_checked(args: argparse.Namespace, load_case: Any) -> int:
         "margin_mm": args.margin_mm,
         "items": records,
     }
-    if not args.keep_case_names:
+    if not getattr(args, "keep_case_names", False):
         manifest = Pseudonymizer().apply(manifest, _case_names(ctx))
+    remove_debris(args.out)  # the empty staging folder (and nothing else after a clean run)
     # Written last: it lists only items whose commit (sidecar) is on disk.
     atomic_write(
         args.out / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
