@@ -252,7 +252,12 @@ def file_cases() -> list[Case]:
             model_raw("d.safetensors", struct.pack("<Q", len(DEEP)) + DEEP.encode()),
             True,
         ),
-        Case(m, "config num_downs 1000", model("nd.safetensors", num_downs=1000), True),
+        Case(
+            m,
+            "config num_downs 30, crop 2^30",
+            model("nd.safetensors", num_downs=30, crop_px=2**30),
+            True,
+        ),
         Case(m, "config window width 1e-300", model("w.safetensors", window_width_hu=1e-300), True),
         Case(m, "float64 weights 1e300", model("f64.safetensors", f64_value=1e300), True),
         Case(m, "config ngf 'x'", model("ngf.safetensors", ngf="x")),

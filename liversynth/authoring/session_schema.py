@@ -145,7 +145,7 @@ def read_mask_member(
     except KeyError:
         raise LoadError(path, f"session lacks {name}") from None
     with archive.open(info) as handle:
-        version = np.lib.format.read_magic(handle)  # type: ignore[arg-type]
+        version = np.lib.format.read_magic(handle)
         if version not in ((1, 0), (2, 0)):
             raise LoadError(path, f"{name}: unsupported .npy version {version}")
         read_header = (
@@ -153,7 +153,7 @@ def read_mask_member(
             if version == (1, 0)
             else np.lib.format.read_array_header_2_0
         )
-        shape, fortran, dtype = read_header(handle)  # type: ignore[arg-type]
+        shape, fortran, dtype = read_header(handle)
         if np.dtype(dtype) != np.bool_ or len(shape) != 2:
             raise LoadError(path, f"{name}: expected a 2-D boolean mask, got {shape} {dtype}")
         if shape_yx is not None and tuple(shape) != tuple(shape_yx):

@@ -166,7 +166,7 @@ class DicomSource:
             full = self.path / member if self.kind == "folder" else self.path
             with open(full, "rb") as handle:
                 if prefix_bytes is None:
-                    yield handle  # type: ignore[misc]
+                    yield handle
                 else:
                     yield io.BytesIO(handle.read(prefix_bytes))
 

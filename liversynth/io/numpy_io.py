@@ -96,7 +96,7 @@ def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, 
             if math.prod(shape) != 3 or dtype.hasobject or dtype.kind not in "biuf":
                 raise LoadError(path, f"spacing_mm of shape {shape} {dtype}: expected 3 numbers")
             with archive.open("spacing_mm.npy") as handle:
-                values = np.lib.format.read_array(handle, allow_pickle=False)  # type: ignore[arg-type]
+                values = np.lib.format.read_array(handle, allow_pickle=False)
             values = np.asarray(values, dtype=np.float64).ravel()
             if not np.all(np.isfinite(values)) or np.any(values <= 0):
                 raise LoadError(
@@ -104,7 +104,7 @@ def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, 
                 )
             spacing = (float(values[0]), float(values[1]), float(values[2]))
         with archive.open(chosen + ".npy") as handle:
-            arr = np.lib.format.read_array(handle, allow_pickle=False)  # type: ignore[arg-type]
+            arr = np.lib.format.read_array(handle, allow_pickle=False)
     return arr, spacing
 
 

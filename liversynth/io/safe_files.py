@@ -260,11 +260,11 @@ def npy_member_header(
     info = archive.getinfo(name)
     with archive.open(info) as handle:
         try:
-            version = np.lib.format.read_magic(handle)  # type: ignore[arg-type]
+            version = np.lib.format.read_magic(handle)
             if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)  # type: ignore[arg-type]
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
             elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)  # type: ignore[arg-type]
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
             else:
                 raise LoadError(path, f"{name}: unsupported .npy version {version}")
         except (ValueError, SyntaxError, TypeError) as err:
