@@ -6,7 +6,8 @@ Usage::
 
 For each format (``nifti`` and ``dicom`` by default) a complete run is written first; then
 ``--kills`` runs with ``--overwrite`` and a new seed are each killed with SIGKILL at a random
-moment between start and the measured duration of a full run. After every kill the output
+moment between the start of writing (measured once: imports and case loading come first)
+and the end of a full run. After every kill the output
 folder is checked:
 
 * every committed item (its sidecar exists) is complete: each file it lists exists with the
@@ -103,10 +104,22 @@ def campaign(
     out = root / f"out-{fmt}"
     start = time.perf_counter()
     subprocess.run(_command(healthy, out, fmt, 0, count), check=True, capture_output=True)
+    # A second full run, timing when writing starts (imports and case loading come first):
+    # kills are drawn between that moment and the end, where there is something to break.
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        _command(healthy, out, fmt, 0, count), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    work_s = None
+    while proc.poll() is None:
+        if work_s is None and (out / ".staging").exists():
+            work_s = time.perf_counter() - start
+        time.sleep(0.02)
     full_s = time.perf_counter() - start
+    work_s = work_s if work_s is not None else 0.0
     rows = []
     for i in range(kills):
-        delay = rng.uniform(0.0, full_s)
+        delay = rng.uniform(max(0.0, work_s - 1.0), full_s)
         proc = subprocess.Popen(
             _command(healthy, out, fmt, i + 1, count),
             stdout=subprocess.DEVNULL,
@@ -126,6 +139,7 @@ def campaign(
     return {
         "format": fmt,
         "full_run_s": round(full_s, 1),
+        "writing_starts_s": round(work_s, 1),
         "kills": kills,
         "killed_mid_run": sum(not r["finished_before_kill"] for r in rows),
         "items_on_disk_checked": sum(r["committed"] for r in rows),

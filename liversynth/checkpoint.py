@@ -128,7 +128,9 @@ def read_header(path: str | Path) -> tuple[dict[str, dict], dict[str, str]]:
     """
     path = Path(path)
     try:
-        size = require_regular_file(path)  # stat only: a FIFO must not block the open
+        size = require_regular_file(
+            path, missing="no such model file"
+        )  # stat only: a FIFO must not block the open
     except LoadError as err:
         raise ModelFileError(path, err.problem) from None
     with open(path, "rb") as handle:

@@ -126,7 +126,7 @@ def read_session(
     """
     path = Path(path)
     with load_boundary(path, "damaged or incomplete session file"):
-        with open_zip(path, _SESSION_ZIP) as zf:
+        with open_zip(path, _SESSION_ZIP, missing="the session file does not exist") as zf:
             try:
                 info = zf.getinfo("session.json")
             except KeyError:

@@ -46,7 +46,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def require_regular_file(path: str | Path, *, max_bytes: int | None = None) -> int:
+def require_regular_file(
+    path: str | Path, *, max_bytes: int | None = None, missing: str = "no such file"
+) -> int:
     """Refuse anything but an existing regular file (symlinks are followed, then checked).
 
     ``os.stat`` never opens the file, so a FIFO is refused without blocking.
@@ -54,6 +56,7 @@ def require_regular_file(path: str | Path, *, max_bytes: int | None = None) -> i
     Args:
         path: the file.
         max_bytes: optional largest accepted size.
+        missing: the message when the file does not exist.
 
     Returns:
         The file's size in bytes.
@@ -65,7 +68,7 @@ def require_regular_file(path: str | Path, *, max_bytes: int | None = None) -> i
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise LoadError(path, "no such file") from None
+        raise LoadError(path, missing) from None
     except OSError as err:
         raise LoadError(path, f"cannot access the file ({err.strerror or err})") from None
     if not stat.S_ISREG(info.st_mode):
@@ -204,9 +207,11 @@ def check_zip(archive: zipfile.ZipFile, path: str | Path, bounds: ZipBounds) -> 
         )
 
 
-def open_zip(path: str | Path, bounds: ZipBounds) -> zipfile.ZipFile:
+def open_zip(
+    path: str | Path, bounds: ZipBounds, *, missing: str = "no such file"
+) -> zipfile.ZipFile:
     """Open a regular-file zip and check its directory (the caller closes it)."""
-    require_regular_file(path)
+    require_regular_file(path, missing=missing)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
