@@ -313,7 +313,21 @@ def volume_cases() -> list[Case]:
         Case(lab, "labels gz flipped byte", gz_flipped),
         Case(lab, "labels npz spacing bomb", npz("l.npz", _hu_and(_spacing_bomb))),
     ]
-    return cases
+    return cases + real_cases()
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def real_cases() -> list[Case]:
+    """Real scans (when ../shared/data is present): the memory rule for inputs that load."""
+    found = [
+        ("real IRCAD 1.1 DICOM series", DATA / "3Dircadb1.1" / "PATIENT_DICOM"),
+        ("real IRCAD 1.1 mask zip given as a volume", DATA / "3Dircadb1.1" / "MASKS_DICOM.zip"),
+        ("real JPEG 2000 DICOM series", DATA / "totalsegmentator-example" / "example_ct_dicom"),
+        ("real int32 NIfTI", DATA / "totalsegmentator-example" / "example_ct.nii.gz"),
+    ]
+    return [Case("volume", name, lambda folder, p=path: p) for name, path in found if path.exists()]
 
 
 def _npy_raw(shape: tuple[int, ...]) -> bytes:
