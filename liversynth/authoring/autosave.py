@@ -188,7 +188,11 @@ def find_recoverable(
     found = []
     budget = ScanBudget(folder, max_entries=10_000, max_seconds=10.0)
     for lock in folder.glob(f"*{LOCK_SUFFIX}"):
-        budget.tick()
+        try:
+            budget.tick()
+        except LoadError as err:  # a flooded folder: offer what was found, never fail start-up
+            log.warning("autosave scan stopped: %s", err)
+            break
         session = lock.with_suffix(SESSION_SUFFIX)
         # Regular files only (stat, never open): a FIFO named like a lock would block forever.
         if not is_regular_file(session) or not is_regular_file(lock):

@@ -290,3 +290,19 @@ def check_npz_members(archive: zipfile.ZipFile, path: str | Path) -> None:
     for name in archive.namelist():
         if name.endswith(".npy"):
             npy_member_header(archive, name, path)
+
+
+def require_file_or_folder(path: str | Path) -> None:
+    """Refuse a path that is neither a folder nor a regular file (stat only, never opened).
+
+    Raises:
+        LoadError: missing, or a FIFO, device or socket (also behind a symlink).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise LoadError(path, "no such file or folder") from None
+    except OSError as err:
+        raise LoadError(path, f"cannot access ({err.strerror or err})") from None
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise LoadError(path, f"is {_kind(mode)}; only regular files and folders are read")

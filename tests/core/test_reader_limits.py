@@ -54,7 +54,14 @@ def test_nifti_header_extension_is_not_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "build", [vols.fifo("v.nii.gz"), vols.dev_zero_link("z.nii"), vols.unix_socket("s.npy")]
+    "build",
+    [
+        vols.fifo("v.nii.gz"),
+        vols.fifo("v.zip"),
+        vols.fifo("v.dcm"),
+        vols.dev_zero_link("z.nii"),
+        vols.unix_socket("s.npy"),
+    ],
 )
 def test_special_files_are_refused_without_opening(tmp_path: Path, build) -> None:
     refused(build, tmp_path, "only regular files")
