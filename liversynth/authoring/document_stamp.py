@@ -1,7 +1,9 @@
 """The stamp part of the document: a floating lesion shape posed, then committed as one step.
 
 A mixin of :class:`~liversynth.authoring.document.Document` (kept apart so each file stays one
-concept); it only uses the document's public API, declared below for type checkers.
+concept). It owns the stamp state (``_stamp`` and the lesion-components cache); of the rest of
+the document it uses the public API plus ``_require_case``, all declared below for type
+checkers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class StampingMixin:
         def set_mask(
             self, mask: np.ndarray, *, z: int | None = None, label: str = "set mask"
         ) -> bool: ...
+        def set_masks(
+            self, masks: dict[int, np.ndarray], *, label: str, focus_z: int | None = None
+        ) -> bool: ...
+        def stamp_slices(self) -> dict[int, np.ndarray]: ...
+        def mask_for(self, z: int) -> np.ndarray: ...
         @property
         def mask(self) -> np.ndarray: ...
         @property
@@ -61,13 +68,19 @@ class StampingMixin:
         self.set_stamp(self._stamp.with_pose(**changes))
 
     def commit_stamp(self) -> bool:
-        """OR the stamp into the shown slice's mask (one undo step) and remove the stamp.
+        """OR the stamp into the mask (one undo step; a 3-D stamp into every slice it covers)
+        and remove the stamp.
 
         Returns:
             ``False`` when there is no stamp or it adds no pixel (e.g. outside the image).
         """
         if self._stamp is None:
             return False
+        if self._stamp.is_3d:
+            drawn_3d = self.stamp_slices()
+            self.set_stamp(None)
+            new = {z: self.mask_for(z) | m for z, m in drawn_3d.items()}
+            return self.set_masks(new, label="3-D stamp")
         drawn = self._stamp.render(self.slice_shape)
         self.set_stamp(None)
         return self.set_mask(self.mask | drawn, label="stamp")

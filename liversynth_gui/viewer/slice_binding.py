@@ -7,19 +7,24 @@ input is the slice with mask pixels drawn at the top of the window, as the netwo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6 import QtCore
+from scipy import ndimage
 
 from liversynth.authoring import Document, LesionStamp
 from liversynth.whitening import whiten_hu
+from liversynth.windowing import dragged_window
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.viewer.tool import Tool
-from liversynth_gui.viewer.window_drag import dragged_window
 
 #: The banner shown while the floating stamp or the mask leaves the liver.
-OUTSIDE_LIVER_WARNING = "⚠ {pct:.0f}% of the lesion lies outside the liver"
+OUTSIDE_LIVER_WARNING = (
+    "⚠ {pct:.0f}% of the lesion lies outside the liver ({voxels} voxels, {mm3:.0f} mm³)"
+)
 
 
 class SliceBinding(QtCore.QObject):
@@ -43,6 +48,10 @@ class SliceBinding(QtCore.QObject):
         self.show_synthetic = False  # main view: the last fill instead of the original
         # The comparison panes follow the lesion until the user zooms or pans them.
         self._side_follows_lesion = True
+        #: Draw the floating stamp filled (True) or as an outline, so the live fill shows.
+        self.filled_stamp_preview = False
+        #: Radius of the 3-D (sphere) brush in mm, ``None`` for the 2-D brush.
+        self.sphere_radius_mm: Callable[[], float | None] = lambda: None
         for box in side.boxes.values():
             box.sigRangeChangedManually.connect(self._side_zoomed_by_user)
         view.strokeEvent.connect(self._on_stroke)
@@ -118,11 +127,12 @@ class SliceBinding(QtCore.QObject):
         doc = self.doc
         if doc is None or not doc.has_case or not self._side_follows_lesion:
             return
-        rows = np.flatnonzero(doc.mask.any(axis=1))
+        lesion = shown_lesion(doc)
+        rows = np.flatnonzero(lesion.any(axis=1))
         if rows.size == 0:
             self.side.reset_zoom()
             return
-        cols = np.flatnonzero(doc.mask.any(axis=0))
+        cols = np.flatnonzero(lesion.any(axis=0))
         centre = ((rows[0] + rows[-1] + 1) / 2.0, (cols[0] + cols[-1] + 1) / 2.0)
         extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
         # The lesion fills about half the pane: enough surrounding liver to judge the blend.
@@ -155,7 +165,7 @@ class SliceBinding(QtCore.QObject):
         self.view.set_levels(levels)
         self.side.set_levels(levels)
         # The whitened input depends on the window's top; truth, fill and difference do not.
-        self.side.set_input(whiten_hu(doc.slice_hu(), doc.mask, doc.window), levels)
+        self.side.set_input(whiten_hu(doc.slice_hu(), shown_lesion(doc), doc.window), levels)
 
     def _mask_changed(self, z: int) -> None:
         assert self.doc is not None
@@ -175,7 +185,7 @@ class SliceBinding(QtCore.QObject):
             return
         truth = doc.slice_hu()
         self.side.set_slices(
-            input_hu=whiten_hu(truth, doc.mask, doc.window),
+            input_hu=whiten_hu(truth, shown_lesion(doc), doc.window),
             truth_hu=truth,
             synthetic_hu=shown_slice_fill(doc),
             levels_hu=self._levels(),
@@ -199,22 +209,41 @@ class SliceBinding(QtCore.QObject):
                 self.view.show_stamp_roi(
                     p.centre_rc, (rows * p.scale_y, cols * p.scale_x), -p.angle_deg
                 )
-            self.view.stamp_preview.set_mask(stamp.render(doc.slice_shape))
+            drawn = doc.stamp_slice_mask()
+            if drawn is not None and not self.filled_stamp_preview:
+                drawn = drawn & ~ndimage.binary_erosion(drawn, iterations=1)
+            self.view.stamp_preview.set_mask(drawn)
+            # The panes stay on the floating stamp, so its live fill is visible while it moves.
+            self._zoom_side_to_lesion()
         self._update_warning()
+
+    def set_filled_stamp_preview(self, on: bool) -> None:
+        """Tint the whole stamp (``True``) or only its outline (the default)."""
+        self.filled_stamp_preview = bool(on)
+        if self.doc is not None and self.doc.has_case:
+            self._stamp_changed(self.doc.stamp)
 
     def _update_warning(self) -> None:
         doc = self.doc
         assert doc is not None
-        fraction = doc.mask_outside_liver_fraction(include_stamp=True)
+        outside = doc.lesion_outside_liver(include_stamp=True)
         text = ""
-        if fraction is not None and fraction > 0.0:
-            text = OUTSIDE_LIVER_WARNING.format(pct=max(fraction * 100.0, 1.0))
+        if outside is not None and outside[0] > 0:
+            voxels, mm3, total = outside
+            text = OUTSIDE_LIVER_WARNING.format(
+                pct=max(voxels / total * 100.0, 1.0), voxels=voxels, mm3=mm3
+            )
         self.view.set_banner(text)
 
     # -- views → document -------------------------------------------------------------------
     def _on_stroke(self, phase: str, row: int, col: int) -> None:
         doc = self.doc
         if doc is None or not doc.has_case:
+            return
+        radius_mm = self.sphere_radius_mm()
+        if radius_mm is not None:
+            if phase == "start":  # the 3-D brush: one ball per click, one undo step each
+                doc.paint_sphere(row, col, radius_mm, erase=self.view.tool == Tool.ERASER)
             return
         if phase == "start":
             doc.begin_stroke("erase" if self.view.tool == Tool.ERASER else "paint")
@@ -260,13 +289,20 @@ class SliceBinding(QtCore.QObject):
         self.hoverText.emit(describe_pixel(doc, row, col))
 
 
+def shown_lesion(doc: Document) -> np.ndarray:
+    """The shown slice's lesion: the mask plus the floating stamp's cross-section."""
+    drawn = doc.stamp_slice_mask()
+    return doc.mask if drawn is None else doc.mask | drawn
+
+
 def shown_slice_fill(doc: Document) -> np.ndarray | None:
     """The last fill (HU) when it belongs to the shown slice, else ``None``."""
     return doc.last_fill if doc.last_fill_z == doc.slice_index else None
 
 
 def describe_pixel(doc: Document, row: int, col: int) -> str:
-    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and millimetres."""
+    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and the patient
+    position in DICOM LPS millimetres (``Volume.index_to_lps_mm``)."""
     rows, cols = doc.slice_shape
     z = doc.slice_index
     if not (0 <= row < rows and 0 <= col < cols):
@@ -274,10 +310,10 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
     assert doc.case is not None
     vol = doc.case.volume
     hu = float(vol.hu[z, row, col])
-    sz, sy, sx = vol.spacing_mm
+    x_mm, y_mm, z_mm = vol.index_to_lps_mm(z, row, col)
     text = (
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
-        f"   ({col * sx:6.1f}, {row * sy:6.1f}, {z * sz:6.1f}) mm"
+        f"   LPS ({x_mm:6.1f}, {y_mm:6.1f}, {z_mm:6.1f}) mm"
     )
     synthetic = shown_slice_fill(doc)
     if synthetic is not None and bool(doc.mask[row, col]):

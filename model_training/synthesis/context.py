@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.errors import LiverSynthError, PlacementError
-from liversynth.fillers.surroundings import robust_stats
+from liversynth.fillers.surroundings import auto_vessel_hu
 from liversynth.lesions.bank import LesionBank
 from liversynth.lesions.placement import AllowedRegion, allowed_region
 from liversynth.typing import SpacingZYX
@@ -53,14 +53,6 @@ class HealthyScan:
     @property
     def liver(self) -> np.ndarray:
         return self.labels >= LIVER
-
-
-def auto_vessel_hu(hu: np.ndarray, liver: np.ndarray) -> float:
-    """Threshold above which liver voxels count as contrast-filled vessels: the liver's
-    median plus 3 robust standard deviations (and at least 40 HU above the median)."""
-    values = hu[liver]
-    ref = robust_stats(values[(values > -50) & (values < 250)])
-    return float(ref.mean_hu + max(3.0 * ref.std_hu, 40.0))
 
 
 def prepare_scan(
@@ -101,7 +93,7 @@ def prepare_scan(
         spacing,  # type: ignore[arg-type]
         labels,
         region,
-        threshold,
+        threshold,  # type: ignore[arg-type]
         case.volume.affine_lps,
         case.volume.source_axcodes,
     )
@@ -115,11 +107,16 @@ def _filled(liver: np.ndarray) -> np.ndarray:
 
 @dataclass
 class SynthContext:
-    """Prepared healthy scans plus the optional lesion bank (and where it is stored)."""
+    """Prepared healthy scans plus the optional lesion bank (and where it is stored).
+
+    ``bank_name`` is what records call the bank: its file name when that file outlives the
+    run, else ``None`` (a bank built from cases into a temporary file).
+    """
 
     scans: list[HealthyScan]
     bank: LesionBank | None
     bank_path: str | None
+    bank_name: str | None = None
 
     def save(self, path: Path) -> Path:
         """Store the context for worker processes (one ``.npz``, no pickle)."""
@@ -142,7 +139,9 @@ class SynthContext:
                     "source_axcodes": s.source_axcodes,
                 }
             )
-        arrays["index_json"] = np.array(json.dumps({"scans": index, "bank_path": self.bank_path}))
+        arrays["index_json"] = np.array(
+            json.dumps({"scans": index, "bank_path": self.bank_path, "bank_name": self.bank_name})
+        )
         np.savez(path, **arrays)
         return path
 
@@ -175,7 +174,7 @@ class SynthContext:
                     )
                 )
         bank = LesionBank.load(meta["bank_path"]) if meta["bank_path"] else None
-        return SynthContext(scans, bank, meta["bank_path"])
+        return SynthContext(scans, bank, meta["bank_path"], meta["bank_name"])
 
 
 @lru_cache(maxsize=2)
@@ -191,6 +190,7 @@ def build_context(
     *,
     margin_mm: float,
     vessel_hu: float | str | None,
+    bank_name: str | None = None,
 ) -> SynthContext:
     """Prepare every healthy case (skipping none: a case with no room is an error)."""
     scans = []
@@ -199,4 +199,4 @@ def build_context(
             scans.append(prepare_scan(case, margin_mm=margin_mm, vessel_hu=vessel_hu))
         except PlacementError as err:
             raise PlacementError(f"{case.name}: {err}") from None
-    return SynthContext(scans, bank, bank_path)
+    return SynthContext(scans, bank, bank_path, bank_name)

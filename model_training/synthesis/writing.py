@@ -70,7 +70,7 @@ def _write_files(item: Item, out: Path, fmt: str, provenance: dict[str, Any]) ->
     """Write ``item``'s files under ``out`` (a staging folder)."""
     k = int(item.record["index"])
     spacing = item.scan.spacing_mm
-    where = {"affine_lps": item.affine_lps, "voxel_order": item.scan.source_axcodes}
+    where: dict[str, Any] = {"affine_lps": item.affine_lps, "voxel_order": item.scan.source_axcodes}
     if fmt == "png":
         from liversynth.export.png import save_png, save_png16
 

@@ -1,7 +1,7 @@
-"""What File ▸ Export writes, as Qt-free functions run off the GUI thread.
+"""Exporting a document's work: synthetic volumes, PNG slices, masks and DICOM, with provenance.
 
-The window takes an :class:`ExportSnapshot` of the document in the GUI thread (the document
-is only touched there), then a background job fills every painted slice with a freshly built
+A front end takes an :class:`ExportSnapshot` of the document on the thread that owns it (the
+document is only touched there), then a background job fills every painted slice with a freshly built
 filler and hands the arrays to :mod:`liversynth.export` / :mod:`liversynth.io` writers, which
 mark everything as synthetic and write provenance sidecars without patient identifiers.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from liversynth.authoring import Document
+from liversynth.authoring.document import Document
 from liversynth.fillers.base import SliceFiller
 from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR
@@ -72,11 +72,15 @@ class ExportSnapshot:
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
-        """The sidecar record: source case, filler, model file name, seed, lesion slices."""
+        """The sidecar record: source case, filler, model file name and sha256 (the bundled
+        model's too), seed, lesion slices."""
+        from liversynth.export.provenance import model_record
+
+        model_path = self.model_path if self.filler_name == "gan" else None
         record: dict[str, Any] = {
             "source": self.name,
             "filler": self.filler_name,
-            "model": None if self.model_path is None else Path(self.model_path).name,
+            **model_record(self.filler_name, model_path),
             "seed": self.seed,
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
@@ -107,16 +111,39 @@ def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndar
     Returns:
         ``(hu, labels)``: ``hu`` in the source dtype (int16 rounded when the source is integral)
         with every painted slice filled; ``labels`` uint8 0/1/2 with each lesion mask as 2.
+
+    The lesion is filled as one 3-D object with the engine's ``fill_volume`` over the slab of
+    slices it spans (the same call, slab and seed as the GUI's volume fill, so the export is
+    what the user saw).
     """
     hu = snap.hu.copy()
     labels = np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
-    for z, mask in sorted(snap.masks.items()):
-        filled = fill_slice(snap, filler, z)
-        if np.issubdtype(hu.dtype, np.integer):
-            info = np.iinfo(hu.dtype)
-            filled = np.clip(np.rint(filled), info.min, info.max)
-        hu[z] = filled.astype(hu.dtype)
-        labels[z][mask] = TUMOUR
+    painted = sorted(z for z, m in snap.masks.items() if m.any())
+    if not painted:
+        return hu, labels
+    z0, z1 = painted[0], painted[-1] + 1
+    mask = np.zeros((z1 - z0, *snap.hu.shape[1:]), dtype=bool)
+    for z in painted:
+        mask[z - z0] = snap.masks[z]
+    liver = None
+    if snap.labels is not None:
+        liver = np.isin(snap.labels[z0:z1], (LIVER, TUMOUR))
+    filled = np.asarray(
+        filler.fill_volume(
+            np.asarray(snap.hu[z0:z1], dtype=np.float32),
+            mask,
+            liver_zyx=liver,
+            seed=snap.seed,
+            spacing_mm=snap.spacing_mm,
+        ),
+        dtype=np.float32,
+    )
+    if np.issubdtype(hu.dtype, np.integer):
+        info = np.iinfo(hu.dtype)
+        filled = np.clip(np.rint(filled), info.min, info.max)
+    touched = mask.any(axis=(1, 2))
+    hu[z0:z1][touched] = filled[touched].astype(hu.dtype)
+    labels[z0:z1][mask] = TUMOUR
     return hu, labels
 
 
@@ -180,7 +207,11 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
     written.append(
         write_sidecar(
             written[0],
-            snap.provenance(slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40"),
+            snap.provenance(
+                slice=snap.z,
+                encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40",
+                geometry=_slice_geometry(snap),
+            ),
         )
     )
     return written
@@ -207,6 +238,19 @@ def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> lis
         seg_path = folder.with_name(folder.name + "_seg.dcm")
         written.append(export_dicom_seg(labels, series, seg_path, provenance=provenance))
     return written
+
+
+def _slice_geometry(snap: ExportSnapshot) -> dict[str, Any] | None:
+    """Where the exported slice lies in the patient (PNG carries no position of its own)."""
+    if snap.affine_lps is None:
+        return None
+    from liversynth.geometry import crop_affine_lps
+
+    affine = crop_affine_lps(snap.affine_lps, (snap.z, 0, 0))
+    return {
+        "affine_lps": affine.tolist(),
+        "convention": "DICOM LPS mm = affine_lps @ (0, row, column, 1) for a pixel of this slice",
+    }
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:
