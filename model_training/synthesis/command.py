@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import os
 import tempfile
@@ -28,13 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from liversynth.atomic import atomic_write
-from liversynth.errors import DiskFullError, LiverSynthError
+from liversynth.errors import LiverSynthError
 from liversynth.export.provenance import file_sha256
 from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
 from model_training.cli import add_device, add_quiet, progress, subcommand
-from model_training.synthesis.commit import clear_previous_run, new_run_id, remove_debris
+from model_training.synthesis.commit import (
+    cleaned_on_error,
+    clear_previous_run,
+    new_run_id,
+    remove_debris,
+)
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.layout import (
@@ -46,6 +50,8 @@ from model_training.synthesis.layout import (
 )
 from model_training.synthesis.shards import parse_shard, run_merge, shard_indices
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
+
+_KEEP_HELP = "keep case names in sidecars and manifest (default: a stable pseudonym)"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -156,12 +162,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="replace the outputs of a previous run in --out (other files are kept)",
     )
-    p.add_argument(
-        "--keep-case-names",
-        action="store_true",
-        help="write case names into sidecars and manifest as they are (default: a stable "
-        "pseudonym, since folder names can be patient names)",
-    )
+    p.add_argument("--keep-case-names", action="store_true", help=_KEEP_HELP)
     add_quiet(p)
     merge = p.add_subparsers(dest="synth_command", metavar="merge", required=False)
     m = subcommand(
@@ -286,18 +287,10 @@ def _run_items(
     tmp: Path,
     root: Path,
 ) -> list[dict[str, Any]]:
-    jobs = [
-        {
-            "index": k,
-            "seed": args.seed,
-            "fmt": args.fmt,
-            "out": str(root),
-            "model": model_info,
-            "run_id": args.run_id,
-            "keep_names": bool(getattr(args, "keep_case_names", False)),
-        }
-        for k in indices
-    ]
+    keep = bool(getattr(args, "keep_case_names", False))
+    common = {"seed": args.seed, "fmt": args.fmt, "out": str(root), "model": model_info}
+    common |= {"run_id": args.run_id, "keep_names": keep}
+    jobs = [{**common, "index": k} for k in indices]
     workers = max(1, min(int(args.workers), len(jobs)))
     bar = progress(
         total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", quiet=args.quiet
@@ -363,28 +356,18 @@ def run(args: argparse.Namespace) -> int:
         clear_previous_run(root)
     args.run_id = new_run_id()
     started = time.perf_counter()
-    try:
-        with created_on_success(root):
-            records, manifest = _synthesize(args, root, shard)
-            if args.fmt == "nnunet" and shard is None:
-                from liversynth.export.nnunet import write_dataset_json
+    with cleaned_on_error(root), created_on_success(root):
+        records, manifest = _synthesize(args, root, shard)
+        if args.fmt == "nnunet" and shard is None:
+            from liversynth.export.nnunet import write_dataset_json
 
-                n_cases = len(list((root / "labelsTr").glob("*.nii.gz")))
-                write_dataset_json(root, n_cases, name=root.name.split("_", 1)[-1])
-            remove_debris(root)  # the empty staging folder (nothing else after a clean run)
-            # Written last: it lists only items whose commit record (sidecar) is on disk.
-            atomic_write(
-                root / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
-            )
-    except OSError as err:
-        if root.is_dir():
-            remove_debris(root)  # staging folders and temporaries of this run
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFullError(
-                f"{root}: the disk is full ({err.filename or 'while writing'}); items "
-                "committed so far are complete, no manifest was written"
-            ) from None
-        raise
+            n_cases = len(list((root / "labelsTr").glob("*.nii.gz")))
+            write_dataset_json(root, n_cases, name=root.name.split("_", 1)[-1])
+        remove_debris(root)  # the empty staging folder (nothing else after a clean run)
+        # Written last: it lists only items whose commit record (sidecar) is on disk.
+        atomic_write(
+            root / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
+        )
     elapsed = time.perf_counter() - started
     print(f"wrote {len(records)} item(s) to {root} in {elapsed:.1f} s")
     return 0

@@ -26,16 +26,20 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from liversynth.atomic import atomic_write, remove_stale_temps
+from liversynth.errors import DiskFullError
 
 STAGING = ".staging"
 MANIFEST = "manifest.json"
@@ -239,3 +243,20 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+@contextmanager
+def cleaned_on_error(root: Path) -> Iterator[None]:
+    """On a write error remove this run's staging and temporaries; a full disk becomes a
+    :class:`~liversynth.errors.DiskFullError` (one line, exit code 1, no traceback)."""
+    try:
+        yield
+    except OSError as err:
+        if root.is_dir():
+            remove_debris(root)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(
+                f"{root}: the disk is full ({err.filename or 'while writing'}); items "
+                "committed so far are complete, no manifest was written"
+            ) from None
+        raise
