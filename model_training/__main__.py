@@ -45,6 +45,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     runners["synthesize"] = synthesize.run
     quiz.add_parser(sub)
     runners["quiz"] = quiz.run
+    from model_training.segbench import command as segbench
+
+    segbench.add_parser(sub)
+    runners["segbench"] = segbench.run
     return parser, runners
 
 
