@@ -30,9 +30,16 @@ from typing import Any
 from liversynth.atomic import atomic_write
 from liversynth.errors import LiverSynthError
 from liversynth.export.provenance import file_sha256
+from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
 from model_training.cli import add_device, add_quiet, progress, subcommand
+from model_training.synthesis.commit import (
+    cleaned_on_error,
+    clear_previous_run,
+    new_run_id,
+    remove_debris,
+)
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.layout import (
@@ -44,6 +51,8 @@ from model_training.synthesis.layout import (
 )
 from model_training.synthesis.shards import parse_shard, run_merge, shard_indices
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
+
+_KEEP_HELP = "keep case names in sidecars and manifest (default: a stable pseudonym)"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -167,7 +176,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="LO:HI",
         help="0 = uniform .. 1 = strongly mottled, drawn per item from LO:HI (e.g. 0:0.6)",
     )
-    p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs of a previous run in --out (other files are kept)",
+    )
+    p.add_argument("--keep-case-names", action="store_true", help=_KEEP_HELP)
     add_quiet(p)
     merge = p.add_subparsers(dest="synth_command", metavar="merge", required=False)
     m = subcommand(
@@ -281,6 +295,13 @@ def _provenance(
     }
 
 
+def _case_names(ctx: SynthContext) -> list[str]:
+    names = [s.name for s in ctx.scans]
+    if ctx.bank is not None:
+        names += [les.source_case for les in ctx.bank]
+    return names
+
+
 def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
     item = make_item(
         ctx,
@@ -291,9 +312,12 @@ def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
         appearance_ranges=job.get("appearance_ranges"),
     )
     record = item.record
-    record["files"] = write_item(
-        item, Path(job["out"]), job["fmt"], _provenance(record, job["model"], job["seed"])
-    )
+    provenance = {**_provenance(record, job["model"], job["seed"]), "run_id": job["run_id"]}
+    if not job["keep_names"]:  # a case's folder name can be a patient's name
+        names = _case_names(ctx)
+        provenance = Pseudonymizer().apply(provenance, names)
+        record = Pseudonymizer().apply(record, names)
+    record["files"] = write_item(item, Path(job["out"]), job["fmt"], provenance)
     return record
 
 
@@ -313,20 +337,14 @@ def _run_items(
     tmp: Path,
     root: Path,
 ) -> list[dict[str, Any]]:
-    jobs = [
-        {
-            "index": k,
-            "seed": args.seed,
-            "fmt": args.fmt,
-            "out": str(root),
-            "model": model_info,
-            "appearance_ranges": {
-                "contrast_hu": getattr(args, "contrast_hu", None),
-                "heterogeneity": getattr(args, "heterogeneity", None),
-            },
-        }
-        for k in indices
-    ]
+    keep = bool(getattr(args, "keep_case_names", False))
+    common = {"seed": args.seed, "fmt": args.fmt, "out": str(root), "model": model_info}
+    common |= {"run_id": args.run_id, "keep_names": keep}
+    common["appearance_ranges"] = {
+        "contrast_hu": getattr(args, "contrast_hu", None),
+        "heterogeneity": getattr(args, "heterogeneity", None),
+    }
+    jobs = [{**common, "index": k} for k in indices]
     workers = max(1, min(int(args.workers), len(jobs)))
     bar = progress(
         total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", quiet=args.quiet
@@ -386,14 +404,21 @@ def run(args: argparse.Namespace) -> int:
     shard = _check_args(args)
     root = output_root(args.out, args.fmt, args.dataset_id, args.dataset_name)
     check_empty(root, args.overwrite)
+    if args.overwrite and root.is_dir():
+        # The old run goes before the new one starts (manifest first, then each item's
+        # commit record), so a kill at any point never leaves a mixture of two runs.
+        clear_previous_run(root)
+    args.run_id = new_run_id()
     started = time.perf_counter()
-    with created_on_success(root):
+    with cleaned_on_error(root), created_on_success(root):
         records, manifest = _synthesize(args, root, shard)
         if args.fmt == "nnunet" and shard is None:
             from liversynth.export.nnunet import write_dataset_json
 
             n_cases = len(list((root / "labelsTr").glob("*.nii.gz")))
             write_dataset_json(root, n_cases, name=root.name.split("_", 1)[-1])
+        remove_debris(root)  # the empty staging folder (nothing else after a clean run)
+        # Written last: it lists only items whose commit record (sidecar) is on disk.
         atomic_write(
             root / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
         )
@@ -429,8 +454,9 @@ def _synthesize(
         else:
             indices = shard_indices(args.count, shard)
         records = _run_items(args, ctx, filler, indices, model_info, tmp, root)
-    manifest = {
+    manifest: dict[str, Any] = {
         "software": "LiverSynth synthesize",
+        "run_id": args.run_id,
         "format": args.fmt,
         "count": args.count,
         "seed": args.seed,
@@ -445,4 +471,6 @@ def _synthesize(
         "margin_mm": args.margin_mm,
         "items": records,
     }
+    if not getattr(args, "keep_case_names", False):
+        manifest = Pseudonymizer().apply(manifest, _case_names(ctx))
     return records, manifest
