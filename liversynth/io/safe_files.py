@@ -144,10 +144,17 @@ def parse_json(
 
 
 def read_json_file(
-    path: str | Path, *, max_bytes: int = MAX_JSON_BYTES, expect: type = dict
+    path: str | Path,
+    *,
+    max_bytes: int = MAX_JSON_BYTES,
+    expect: type = dict,
+    missing: str = "no such file",
 ) -> Any:
-    """Read a JSON file that must be a regular file of at most ``max_bytes``."""
-    require_regular_file(path, max_bytes=max_bytes)
+    """Read a JSON file that must be a regular file of at most ``max_bytes``.
+
+    ``missing`` is the message when the file does not exist (say what the user should check).
+    """
+    require_regular_file(path, max_bytes=max_bytes, missing=missing)
     try:
         data = Path(path).read_bytes()
     except OSError as err:

@@ -23,6 +23,7 @@ from typing import Any
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.io.safe_files import read_json_file
 from liversynth.teaching.quiz import QUIZ_FILE
 
 ANSWERS_FORMAT = "liversynth-quiz-answers"
@@ -154,13 +155,9 @@ def load_sheet(path: str | Path) -> AnswerSheet:
         LoadError: unreadable, not an answers file, or too large.
     """
     path = Path(path)
-    try:
-        if path.stat().st_size > 8 * 1024 * 1024:
-            raise LoadError(path, "answers file is larger than 8 MiB")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise LoadError(path, f"not a readable answers file ({err})") from None
-    if not isinstance(data, dict) or data.get("format") != ANSWERS_FORMAT:
+    # Regular files only, size and depth checked before parsing (see liversynth.io.safe_files).
+    data = read_json_file(path, max_bytes=8 * 1024 * 1024)
+    if data.get("format") != ANSWERS_FORMAT:
         raise LoadError(path, "not a LiverSynth quiz answers file")
     try:
         return AnswerSheet(
@@ -172,7 +169,7 @@ def load_sheet(path: str | Path) -> AnswerSheet:
             bool(data.get("submitted", False)),
             None if data.get("current_item") is None else str(data["current_item"]),
         )
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise LoadError(path, f"malformed answers file ({err!r})") from None
 
 

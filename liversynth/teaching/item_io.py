@@ -17,6 +17,7 @@ import numpy as np
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.io.safe_files import require_regular_file
 from liversynth.typing import SpacingZYX
 
 #: An item larger than this (uncompressed) is refused on reading (a hostile or wrong file).
@@ -54,6 +55,12 @@ def read_item(path: str | Path) -> tuple[np.ndarray, SpacingZYX]:
         LoadError: missing, not gzip/NIfTI, not 3-D, or too large.
     """
     path = Path(path)
+    # stat first: a FIFO or device planted as an item must be refused, not read (it would block).
+    require_regular_file(
+        path,
+        max_bytes=MAX_ITEM_BYTES,
+        missing="item file is missing (is the quiz folder complete?)",
+    )
     try:
         raw = path.read_bytes()
         data = zlib.decompressobj(wbits=31).decompress(raw, MAX_ITEM_BYTES)

@@ -20,6 +20,7 @@ from typing import Any
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.io.safe_files import read_json_file
 from liversynth.typing import SpacingZYX
 
 QUIZ_FORMAT = "liversynth-quiz"
@@ -160,18 +161,20 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 
 def _read_json(path: Path, fmt: str) -> dict[str, Any]:
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise LoadError(path, f"larger than {MAX_JSON_BYTES // 2**20} MiB")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LoadError(path, "file is missing (is this a LiverSynth quiz folder?)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise LoadError(path, f"not readable JSON ({err})") from None
-    if not isinstance(data, dict) or data.get("format") != fmt:
+    # The hardened reader: regular files only (a FIFO never blocks), size and nesting depth
+    # checked before parsing, a JSON object at the top level.
+    data: dict[str, Any] = read_json_file(
+        path,
+        max_bytes=MAX_JSON_BYTES,
+        missing="file is missing (is this a LiverSynth quiz folder?)",
+    )
+    if data.get("format") != fmt:
         raise LoadError(path, f"not a {fmt} file")
-    if int(data.get("version", 0)) > FORMAT_VERSION:
-        raise LoadError(path, f"written by a newer LiverSynth (version {data.get('version')})")
+    version = data.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise LoadError(path, f"version must be a whole number, not {version!r}")
+    if version > FORMAT_VERSION:
+        raise LoadError(path, f"written by a newer LiverSynth (version {version})")
     return data
 
 
