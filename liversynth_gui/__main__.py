@@ -43,6 +43,8 @@ class LaunchConfig:
         quit_after_startup: exit right after that first paint (for timing).
         screenshot: whiten the real tumour, wait for the fill, save the window there, quit.
         no_recovery: do not offer to recover autosaved work (scripts, screenshots).
+        smoke_test: demo: whiten the real tumour, wait for one fill, print it, exit 0 (the
+            packaged app's self-check).
     """
 
     volume: Path | None = None
@@ -52,6 +54,7 @@ class LaunchConfig:
     quit_after_startup: bool = False
     screenshot: Path | None = None
     no_recovery: bool = False
+    smoke_test: bool = False
 
 
 def parse_args(argv: list[str] | None = None) -> LaunchConfig:
@@ -86,6 +89,11 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     p.add_argument(
         "--no-recovery", action="store_true", help="do not offer to recover autosaved work"
     )
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the case (default: the demo), fill its real tumour once, print, exit",
+    )
     ns = p.parse_args(argv)
     return LaunchConfig(
         volume=ns.volume,
@@ -94,7 +102,8 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         print_startup_time=ns.print_startup_time,
         quit_after_startup=ns.quit_after_startup,
         screenshot=ns.screenshot,
-        no_recovery=ns.no_recovery or ns.screenshot is not None,
+        no_recovery=ns.no_recovery or ns.screenshot is not None or ns.smoke_test,
+        smoke_test=ns.smoke_test,
     )
 
 
