@@ -171,6 +171,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a.quit.triggered.connect(self.close)
         a.help.triggered.connect(self.toggle_help)
         self.binding.hoverText.connect(self.status.hover.setText)
+        self.slice_nav.typingDone.connect(self.view.setFocus)
         for source in (self.fill, self.edit):
             source.status.connect(lambda text: self.status.show(text))
         self.fill.error.connect(self._show_error)

@@ -9,7 +9,14 @@ from liversynth_gui.binding import Connections
 
 
 class SliceNavigator(QtWidgets.QWidget):
-    """Slider + spin box bound to ``doc.slice_index`` (shown 1-based, stored 0-based)."""
+    """Slider + spin box bound to ``doc.slice_index`` (shown 1-based, stored 0-based).
+
+    Signals:
+        typingDone(): a slice number was entered (Enter or leaving the box); the window hands
+            the keyboard back to the image so that digits are window presets again.
+    """
+
+    typingDone = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +32,8 @@ class SliceNavigator(QtWidgets.QWidget):
             w.setToolTip(tip)
             w.valueChanged.connect(self._changed)
         self.spin.setKeyboardTracking(False)
+        # Digits typed after a slice number must not pile up in the box (they are presets).
+        self.spin.editingFinished.connect(self._typed)
         self.info = QtWidgets.QLabel("")
         self.info.setMinimumWidth(140)
         row.addWidget(QtWidgets.QLabel("Slice"))
@@ -41,6 +50,10 @@ class SliceNavigator(QtWidgets.QWidget):
         self._conns.listen(doc.events.slice_changed, lambda _z: self._refresh())
         self._conns.listen(doc.events.mask_changed, lambda _z: self._refresh())
         self._refresh()
+
+    def _typed(self) -> None:
+        if self.spin.hasFocus():  # Enter in the box; a click elsewhere keeps that focus
+            self.typingDone.emit()
 
     def _changed(self, value: int) -> None:
         if self.doc is not None and self.doc.has_case:

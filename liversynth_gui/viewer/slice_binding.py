@@ -43,6 +43,9 @@ class SliceBinding(QtCore.QObject):
         self.show_synthetic = False  # main view: the last fill instead of the original
         # The comparison panes follow the lesion until the user zooms or pans them.
         self._side_follows_lesion = True
+        # The last pixel under the cursor: the read-out follows slice and fill changes
+        # even when the mouse does not move (wheel, keys, undo on another slice).
+        self._hover_rc: tuple[int, int] | None = None
         for box in side.boxes.values():
             box.sigRangeChangedManually.connect(self._side_zoomed_by_user)
         view.strokeEvent.connect(self._on_stroke)
@@ -101,10 +104,16 @@ class SliceBinding(QtCore.QObject):
         if self.show_synthetic:
             self._show_main_image()
         self._side_changed()
+        self._refresh_hover()
 
     def _slice_changed(self) -> None:
         self._side_follows_lesion = True
         self.refresh()
+        self._refresh_hover()
+
+    def _refresh_hover(self) -> None:
+        if self._hover_rc is not None:
+            self._on_hover(*self._hover_rc)
 
     def _side_zoomed_by_user(self, *_args: object) -> None:
         self._side_follows_lesion = False
@@ -255,6 +264,7 @@ class SliceBinding(QtCore.QObject):
 
     def _on_hover(self, row: int, col: int) -> None:
         doc = self.doc
+        self._hover_rc = (row, col)
         if doc is None or not doc.has_case:
             return
         self.hoverText.emit(describe_pixel(doc, row, col))
