@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from liversynth_gui.viewer.overlay import WhitenedLayer
 from liversynth_gui.viewer.slice_viewbox import SliceViewBox
 from liversynth_gui.viewer.tool import Tool
 
@@ -96,6 +97,8 @@ class SideBySideView(QtWidgets.QWidget):
             self.boxes[key], self.images[key], self.titles[key] = box, image, label
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        self.whitened = WhitenedLayer()
+        self.boxes["input"].addItem(self.whitened)
         first = self.boxes["input"]
         for key, box in self.boxes.items():
             if key != "input":
@@ -124,7 +127,7 @@ class SideBySideView(QtWidgets.QWidget):
     def set_slices(
         self,
         *,
-        input_hu: np.ndarray,
+        input_mask: np.ndarray,
         truth_hu: np.ndarray,
         synthetic_hu: np.ndarray | None,
         levels_hu: tuple[float, float],
@@ -132,12 +135,13 @@ class SideBySideView(QtWidgets.QWidget):
         """Show one slice in all panes; without a fill the synthetic and difference are blank.
 
         Args:
-            input_hu: the whitened input as displayed (mask pixels at the window's top).
+            input_mask: the lesion mask, drawn whitened (with an outline) over the input pane.
             truth_hu: the original slice.
             synthetic_hu: the last fill for this slice, or ``None``.
             levels_hu: display window (low, high) in HU for the three grey panes.
         """
-        self.set_input(input_hu, levels_hu)
+        self.images["input"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
+        self.whitened.set_mask(input_mask)
         self.images["truth"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
         if synthetic_hu is None:
             self.images["synthetic"].clear()
@@ -151,10 +155,6 @@ class SideBySideView(QtWidgets.QWidget):
         if self._shape != truth_hu.shape:
             self._shape = (int(truth_hu.shape[0]), int(truth_hu.shape[1]))
             self.reset_zoom()
-
-    def set_input(self, input_hu: np.ndarray, levels_hu: tuple[float, float]) -> None:
-        """Replace only the whitened input pane (it changes with the window's top)."""
-        self.images["input"].setImage(input_hu, levels=levels_hu, autoLevels=False)
 
     def set_levels(self, levels_hu: tuple[float, float]) -> None:
         """Change the display window of the grey panes."""

@@ -2,7 +2,7 @@
 
 Document events redraw the views; view signals (array indices, steps, drags) become document
 calls. Nothing here computes image content beyond composing what is displayed (the whitened
-input is the slice with mask pixels drawn at the top of the window, as the network sees it).
+input pane draws the mask as a white, outlined layer, so it shows under any window).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import numpy as np
 from PySide6 import QtCore
 
 from liversynth.authoring import Document, LesionStamp
-from liversynth.whitening import whiten_hu
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_view import SliceView
@@ -156,15 +155,11 @@ class SliceBinding(QtCore.QObject):
         )
 
     def _levels_changed(self) -> None:
-        """A new window (often many per second while dragging): relevel, redraw only the input."""
-        doc = self.doc
-        assert doc is not None
+        """A new window (often many per second while dragging): relevel only."""
         self._update_info()
         levels = self._levels()
         self.view.set_levels(levels)
         self.side.set_levels(levels)
-        # The whitened input depends on the window's top; truth, fill and difference do not.
-        self.side.set_input(whiten_hu(doc.slice_hu(), doc.mask, doc.window), levels)
 
     def _mask_changed(self, z: int) -> None:
         assert self.doc is not None
@@ -184,7 +179,7 @@ class SliceBinding(QtCore.QObject):
             return
         truth = doc.slice_hu()
         self.side.set_slices(
-            input_hu=whiten_hu(truth, doc.mask, doc.window),
+            input_mask=doc.mask,
             truth_hu=truth,
             synthetic_hu=shown_slice_fill(doc),
             levels_hu=self._levels(),

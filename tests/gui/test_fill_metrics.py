@@ -26,8 +26,9 @@ def test_whitening_the_real_tumour_fills_and_updates_views_and_metrics(
     assert np.allclose(synthetic[tumour], 70.0)
     diff = window.side.images["difference"].image
     assert np.allclose(diff[~tumour], 0.0) and np.abs(diff[tumour]).max() > 0
-    # Whitened input: mask pixels at the top of the display window.
-    assert np.allclose(window.side.images["input"].image[tumour], doc.window.high)
+    # Whitened input: the truth with the mask drawn white and outlined above it.
+    assert np.array_equal(window.side.images["input"].image, doc.slice_hu())
+    assert np.array_equal(window.side.whitened.image > 0, tumour)
     # Metrics labels show the document's numbers; the truth here is a real tumour.
     psnr = doc.last_metrics["psnr_lesion"]
     assert window.metrics.values["psnr_lesion"].text() == f"{psnr:.1f} dB"
@@ -122,7 +123,9 @@ def test_v_shows_the_synthetic_slice_in_the_main_view(window: Any, qtbot: Any) -
     assert np.array_equal(window.view.image.image, doc.slice_hu())
 
 
-def test_a_new_window_relevels_the_panes_and_rewhitens_the_input(window: Any, qtbot: Any) -> None:
+def test_a_new_window_relevels_the_panes_and_keeps_the_input_whitened(
+    window: Any, qtbot: Any
+) -> None:
     doc = window.doc
     window.actions.whiten_tumour.trigger()
     qtbot.waitUntil(lambda: doc.last_fill is not None, timeout=3000)
@@ -130,8 +133,8 @@ def test_a_new_window_relevels_the_panes_and_rewhitens_the_input(window: Any, qt
     diff_before = window.side.images["difference"].image.copy()
     doc.set_window("liver")
     levels = (doc.window.low, doc.window.high)
-    # The input is whitened at the new window's top; every grey pane uses the new levels.
-    assert np.allclose(window.side.images["input"].image[tumour], doc.window.high)
+    # The whitened layer does not depend on the window; every grey pane uses the new levels.
+    assert np.array_equal(window.side.whitened.image > 0, tumour)
     for key in ("input", "truth", "synthetic"):
         assert np.allclose(window.side.images[key].getLevels(), levels)
     assert np.allclose(window.view.image.getLevels(), levels)
