@@ -24,7 +24,9 @@ def test_liver_preset_is_centred_on_the_cases_own_liver(window: Any, qtbot: Any)
     assert doc.window.low < median_hu < doc.window.high  # not whited out
     assert window.actions.preset_liver.isChecked()
     # Without labels: the portal-venous default.
-    doc.open_case(Case("nolabels", Volume(case.volume.hu, case.volume.spacing_mm)), source=CaseSource())
+    doc.open_case(
+        Case("nolabels", Volume(case.volume.hu, case.volume.spacing_mm)), source=CaseSource()
+    )
     qtbot.keyClick(window.view, Qt.Key.Key_2)
     assert doc.window == Window(100.0, 150.0)
 
@@ -32,9 +34,12 @@ def test_liver_preset_is_centred_on_the_cases_own_liver(window: Any, qtbot: Any)
 def _orange_pixels(view: QtWidgets.QWidget) -> int:
     image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
     ptr = image.constBits()
-    rgb = np.frombuffer(ptr, np.uint8, image.sizeInBytes()).reshape(
-        image.height(), image.bytesPerLine()
-    )[:, : image.width() * 3].reshape(image.height(), image.width(), 3).astype(int)
+    rgb = (
+        np.frombuffer(ptr, np.uint8, image.sizeInBytes())
+        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+        .astype(int)
+    )
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     return int(((r > 200) & (g > 90) & (g < 190) & (b < 80)).sum())
 

@@ -13,7 +13,6 @@ from gui_helpers import SMALL_SHAPE, drag
 from PySide6 import QtCore, QtGui
 
 
-
 def test_save_and_reopen_a_session_restores_the_work_exactly(
     window: Any, dialog_log: Any, tmp_path: Path
 ) -> None:
