@@ -8,6 +8,7 @@ mark everything as synthetic and write provenance sidecars without patient ident
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +66,14 @@ class ExportSnapshot:
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
-        """The sidecar record: source case, filler, model file name, seed, lesion slices."""
+        """The sidecar record: source case, filler, model file name and sha256 (``None`` for
+        engines without a model), seed, lesion slices."""
+        model = model_file(self.filler_name, self.model_path)
         record: dict[str, Any] = {
             "source": self.name,
             "filler": self.filler_name,
-            "model": None if self.model_path is None else Path(self.model_path).name,
+            "model": None if model is None else model.name,
+            "model_sha256": None if model is None else file_sha256(model),
             "seed": self.seed,
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
@@ -81,6 +85,36 @@ class ExportSnapshot:
         if self.labels is None:
             return None
         return (self.labels[z] == LIVER) | (self.labels[z] == TUMOUR)
+
+
+def model_file(filler_name: str, model_path: str | None) -> Path | None:
+    """The model file a filler runs: ``model_path``, the bundled model for a model engine
+    given none, or ``None`` for engines without a model (``mean``, ``procedural``...)."""
+    from liversynth.fillers.registry import filler_info
+
+    try:
+        uses_model = filler_info(filler_name).uses_model
+    except ValueError:  # an engine registered by a plug-in that has gone: name only
+        uses_model = model_path is not None
+    if not uses_model:
+        return None
+    if model_path is not None:
+        return Path(model_path)
+    from liversynth.fillers.gan import default_model_path
+
+    return default_model_path()
+
+
+def file_sha256(path: Path) -> str | None:
+    """Hex sha256 of a file, or ``None`` when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def fill_slice(snap: ExportSnapshot, filler: SliceFiller, z: int) -> np.ndarray:

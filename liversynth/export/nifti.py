@@ -49,11 +49,30 @@ def save_nifti_with_labels(
     if lab.size and (lab.min() < 0 or lab.max() > 2):
         raise ValueError(f"labels must be 0/1/2, found {np.unique(lab)[:10].tolist()}")
     check_provenance(provenance)  # before writing anything
-    image = save_nifti(hu, spacing_mm, out_path_image, affine_ras=affine_ras)
+    descrip = synthetic_descrip(provenance)
+    image = save_nifti(hu, spacing_mm, out_path_image, affine_ras=affine_ras, descrip=descrip)
     label_path = save_nifti(
-        lab.astype(np.uint8), spacing_mm, out_path_labels, labels=True, affine_ras=affine_ras
+        lab.astype(np.uint8),
+        spacing_mm,
+        out_path_labels,
+        labels=True,
+        affine_ras=affine_ras,
+        descrip=f"SYNTHETIC labels ({descrip.removeprefix('SYNTHETIC ')})",
     )
     record = dict(provenance)
     record.setdefault("labels_file", Path(label_path).name)
     side = write_sidecar(image, record)
     return image, label_path, side
+
+
+def synthetic_descrip(provenance: dict[str, Any]) -> str:
+    """The NIfTI ``descrip`` of a synthetic image: "SYNTHETIC LiverSynth <filler> <model>".
+
+    Example:
+        >>> synthetic_descrip({"filler": "gan", "model": "default.safetensors"})
+        'SYNTHETIC LiverSynth gan default.safetensors'
+    """
+    parts = ["SYNTHETIC LiverSynth", str(provenance.get("filler") or "")]
+    if provenance.get("model"):
+        parts.append(str(provenance["model"]))
+    return " ".join(p for p in parts if p)[:79]

@@ -232,6 +232,7 @@ def save_nifti(
     *,
     labels: bool = False,
     affine_ras: np.ndarray | None = None,
+    descrip: str | None = None,
 ) -> Path:
     """Write a display-oriented array as a RAS NIfTI, atomically.
 
@@ -246,6 +247,8 @@ def save_nifti(
         labels: write ``uint8`` label ids (values must be 0..255 integers).
         affine_ras: the display grid's affine (``Volume.metadata["affine_ras"]``) to keep
             the scanner position; its voxel size must match ``spacing_mm``.
+        descrip: the header's 80-byte ``descrip`` text (ASCII; longer text is cut), e.g.
+            "SYNTHETIC ..." so that any NIfTI viewer shows what the file is.
 
     Returns:
         The written path.
@@ -278,6 +281,8 @@ def save_nifti(
     img.set_sform(affine, code=1)
     if labels:
         img.header.set_intent("label")
+    if descrip:
+        img.header["descrip"] = descrip.encode("ascii", "replace")[:79]
     suffix = ".nii.gz" if path.name.lower().endswith(".gz") else ".nii"
     return atomic_write(path, lambda tmp: nib.save(img, tmp), suffix=suffix)
 
