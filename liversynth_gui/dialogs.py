@@ -82,3 +82,52 @@ def choose_save_file(
     """A file name to write, or ``None`` when cancelled."""
     path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return path or None
+
+
+def _parse_ids(text: str) -> list[int]:
+    return [int(t) for t in text.replace(";", ",").replace(" ", ",").split(",") if t.strip()]
+
+
+def ask_label_mapping(
+    parent: QtWidgets.QWidget | None, path: Path, ids: list[int]
+) -> dict[int, int] | None:
+    """Ask which stored label values are liver and which tumour (e.g. TotalSegmentator's 5).
+
+    Args:
+        parent: the window.
+        path: the label file (named in the question).
+        ids: label values found that are not 0/1/2 (offered as the choices).
+
+    Returns:
+        ``{stored id: 1 (liver) or 2 (tumour)}``, or ``None`` when cancelled.
+    """
+    dialog = QtWidgets.QDialog(parent)
+    dialog.setWindowTitle("Which label is the liver?")
+    form = QtWidgets.QFormLayout(dialog)
+    intro = QtWidgets.QLabel(
+        f"{Path(path).name} uses label values {', '.join(map(str, ids))}"
+        f"{' …' if len(ids) >= 10 else ''} besides 0/1/2.\n"
+        "Type the values that mean liver and tumour (several: 5, 6); other values are ignored."
+    )
+    intro.setWordWrap(True)
+    form.addRow(intro)
+    liver = QtWidgets.QLineEdit("5" if 5 in ids else str(ids[0]) if ids else "1")
+    tumour = QtWidgets.QLineEdit("")
+    tumour.setPlaceholderText("none (e.g. a healthy liver)")
+    form.addRow("Liver value(s):", liver)
+    form.addRow("Tumour value(s):", tumour)
+    box = QtWidgets.QDialogButtonBox.StandardButton
+    buttons = QtWidgets.QDialogButtonBox(box.Ok | box.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    while dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+        try:
+            mapping = dict.fromkeys(_parse_ids(liver.text()), 1)
+            mapping.update(dict.fromkeys(_parse_ids(tumour.text()), 2))
+        except ValueError:
+            intro.setText("Label values are whole numbers, separated by commas.")
+            continue
+        if mapping:
+            return mapping
+    return None

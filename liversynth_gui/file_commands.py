@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -27,11 +28,12 @@ from liversynth.authoring.case_loading import (
     files_case,
 )
 from liversynth.authoring.session import SESSION_SUFFIX, load_session, save_session
-from liversynth.errors import LiverSynthError
+from liversynth.errors import LiverSynthError, UnmappedLabelsError
 from liversynth.volume import Case
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
+from liversynth_gui.label_memory import LabelMappingMemory
 from liversynth_gui.recent import RecentFiles
 
 #: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).
@@ -73,6 +75,18 @@ def recovered_case(path: str | Path, cache_dir: Path | None) -> Document:
     return recover(path, case=_cached_phantom(path, cache_dir))
 
 
+def _mapping_guard(work: Callable[[], object]) -> Callable[[], object]:
+    """``work`` whose "labels need a mapping" error comes back as its result (not a failure)."""
+
+    def guarded() -> object:
+        try:
+            return work()
+        except UnmappedLabelsError as err:
+            return err
+
+    return guarded
+
+
 class FileCommands(QtCore.QObject):
     """Opening, saving, autosave and recovery for one window.
 
@@ -100,6 +114,7 @@ class FileCommands(QtCore.QObject):
         self.parent_widget = host if isinstance(host, QtWidgets.QWidget) else None
         self.cache_dir = cache_dir
         self.recent = RecentFiles(self.open_path, settings)
+        self.label_mappings = LabelMappingMemory(settings)
         self.autosaver = Autosaver(host.doc, autosave_dir)
         self.autosave_dir = self.autosaver.directory
         self.autosave_timer = QtCore.QTimer(self)
@@ -177,12 +192,42 @@ class FileCommands(QtCore.QObject):
         else:
             self.open_case_files(path, None)
 
-    def open_case_files(self, volume: str, labels: str | None) -> None:
-        """Load a case in the background; on success it replaces the current one."""
-        if not self.confirm_discard("open another case"):
-            return
+    def open_case_files(
+        self, volume: str, labels: str | None, mapping: dict[int, int] | None = None
+    ) -> None:
+        """Load a case in the background; on success it replaces the current one.
+
+        Label files with values other than 0/1/2 (TotalSegmentator...) get the mapping the user
+        chose for them before, or the mapping dialog (``mapping`` given: the dialog's answer,
+        the unsaved-work question was asked already).
+        """
+        if mapping is None:
+            if not self.confirm_discard("open another case"):
+                return
+            mapping = None if labels is None else self.label_mappings.get(labels)
         self.host.show_status(f"Opening {Path(volume).name}…", 0)
-        self.runner.run(lambda: files_case(volume, labels), self._case_loaded)
+        self.runner.run(
+            _mapping_guard(lambda: files_case(volume, labels, mapping)),
+            self._mapped(lambda m: self.open_case_files(volume, labels, m), self._case_loaded),
+        )
+
+    def _mapped(
+        self, retry: Callable[[dict[int, int]], None], done: Callable[[object], None]
+    ) -> Callable[[object], None]:
+        """A load callback: a label file that needs a mapping asks for one, then retries."""
+
+        def on_done(result: object) -> None:
+            if not isinstance(result, UnmappedLabelsError):
+                done(result)
+                return
+            mapping = dialogs.ask_label_mapping(self.parent_widget, result.path, result.ids)
+            if mapping is None:
+                self.host.show_status("Labels not loaded: no label value was chosen", 8000)
+                return
+            self.label_mappings.remember(result.path, mapping)
+            retry(mapping)
+
+        return on_done
 
     def open_demo(self, seed: int = 0, shape: tuple[int, int, int] | None = None) -> None:
         """Open the built-in phantom (from the cache when it was built before)."""
@@ -194,26 +239,36 @@ class FileCommands(QtCore.QObject):
             lambda: demo_case(seed, cache_dir=self.cache_dir, **kwargs), self._case_loaded
         )
 
-    def open_labels(self, path: str) -> None:
-        """Put labels from ``path`` on the open volume (same grid required)."""
+    def open_labels(self, path: str, mapping: dict[int, int] | None = None) -> None:
+        """Put labels from ``path`` on the open volume (same grid required).
+
+        Values other than 0/1/2 are mapped as the user chose for this file before, or as the
+        mapping dialog says.
+        """
         doc = self.host.doc
-        if doc.case is None or not self.confirm_discard("replace the labels"):
+        if doc.case is None:
             return
-        volume, source = doc.case.volume, doc.source
+        if mapping is None:
+            if not self.confirm_discard("replace the labels"):
+                return
+            mapping = self.label_mappings.get(path)
+        volume, source, name = doc.case.volume, doc.source, doc.case.name
 
         def work() -> LoadedCase:
             from liversynth.io import load_labels
 
-            labels = load_labels(path, like=volume)
-            case = Case(doc.case.name if doc.case else "case", volume, labels)
+            labels = load_labels(path, like=volume, mapping=mapping)
             return LoadedCase(
-                case,
+                Case(name, volume, labels),
                 # Keep where the image came from (file or phantom); only the labels change.
-                dataclasses.replace(source, labels_path=str(path)),
-                Path(path).name,
+                dataclasses.replace(source, labels_path=str(path), label_mapping=mapping),
+                name,  # the window keeps the case's title, not the labels file's name
             )
 
-        self.runner.run(work, self._case_loaded)
+        self.runner.run(
+            _mapping_guard(work),
+            self._mapped(lambda m: self.open_labels(path, m), self._case_loaded),
+        )
 
     def open_session(self, path: str) -> None:
         """Reopen saved work (the case is reloaded from where it came from)."""
