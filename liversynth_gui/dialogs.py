@@ -131,3 +131,28 @@ def ask_label_mapping(
         if mapping:
             return mapping
     return None
+
+
+def locate_missing_case(parent: QtWidgets.QWidget | None, missing: str) -> str | None:
+    """The session's CT is missing: let the user point at it (a file or a DICOM folder).
+
+    Returns:
+        the chosen file or folder, or ``None`` when cancelled.
+    """
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+    box.setWindowTitle("Where is the CT?")
+    box.setText(
+        f"The session's CT was not found:\n{missing}\n\n"
+        "It was looked for next to the session too. Locate it (a file, or a DICOM folder)?"
+    )
+    file_button = box.addButton("Locate file…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+    folder_button = box.addButton("Locate folder…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+    box.exec()
+    name = Path(missing.replace("\\", "/")).name
+    if box.clickedButton() is file_button:
+        return choose_open_file(parent, f"Locate {name}", VOLUME_FILTER)
+    if box.clickedButton() is folder_button:
+        return choose_folder(parent, f"Locate the folder {name}")
+    return None

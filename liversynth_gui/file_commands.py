@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -27,13 +26,18 @@ from liversynth.authoring.case_loading import (
     demo_case,
     files_case,
 )
-from liversynth.authoring.session import SESSION_SUFFIX, load_session, save_session
-from liversynth.errors import LiverSynthError, UnmappedLabelsError
+from liversynth.authoring.session import (
+    SESSION_SUFFIX,
+    CaseFilesMissingError,
+    load_session,
+    save_session,
+)
+from liversynth.errors import LiverSynthError
 from liversynth.volume import Case
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
-from liversynth_gui.label_memory import LabelMappingMemory
+from liversynth_gui.label_memory import LabelMappingMemory, mapping_guard
 from liversynth_gui.recent import RecentFiles
 
 #: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).
@@ -51,6 +55,10 @@ class DocumentHost(Protocol):
 
     def show_status(self, text: str, timeout_ms: int = 6000) -> None: ...
 
+    def capture_view_state(self) -> dict[str, object]: ...
+
+    def restore_view_state(self, state: dict[str, object]) -> None: ...
+
 
 def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
     """The session's case when it is the phantom and the demo cache has it (else None)."""
@@ -65,26 +73,22 @@ def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
     ).case
 
 
-def session_case(path: str | Path, cache_dir: Path | None) -> Document:
-    """Reopen a session; a phantom case comes from the demo cache when possible."""
-    return load_session(path, case=_cached_phantom(path, cache_dir))
+def session_case(
+    path: str | Path, cache_dir: Path | None, volume_path: str | None = None
+) -> Document:
+    """Reopen a session; a phantom case comes from the demo cache when possible.
+
+    Args:
+        path: the session file.
+        cache_dir: the demo cache.
+        volume_path: where the user located the CT ("Locate…").
+    """
+    return load_session(path, case=_cached_phantom(path, cache_dir), volume_path=volume_path)
 
 
 def recovered_case(path: str | Path, cache_dir: Path | None) -> Document:
     """Reopen an autosave as unsaved work (``session_path`` = the user's last saved file)."""
     return recover(path, case=_cached_phantom(path, cache_dir))
-
-
-def _mapping_guard(work: Callable[[], object]) -> Callable[[], object]:
-    """``work`` whose "labels need a mapping" error comes back as its result (not a failure)."""
-
-    def guarded() -> object:
-        try:
-            return work()
-        except UnmappedLabelsError as err:
-            return err
-
-    return guarded
 
 
 class FileCommands(QtCore.QObject):
@@ -207,27 +211,13 @@ class FileCommands(QtCore.QObject):
             mapping = None if labels is None else self.label_mappings.get(labels)
         self.host.show_status(f"Opening {Path(volume).name}…", 0)
         self.runner.run(
-            _mapping_guard(lambda: files_case(volume, labels, mapping)),
-            self._mapped(lambda m: self.open_case_files(volume, labels, m), self._case_loaded),
+            mapping_guard(lambda: files_case(volume, labels, mapping)),
+            self.label_mappings.asking(
+                self.parent_widget,
+                lambda m: self.open_case_files(volume, labels, m),
+                self._case_loaded,
+            ),
         )
-
-    def _mapped(
-        self, retry: Callable[[dict[int, int]], None], done: Callable[[object], None]
-    ) -> Callable[[object], None]:
-        """A load callback: a label file that needs a mapping asks for one, then retries."""
-
-        def on_done(result: object) -> None:
-            if not isinstance(result, UnmappedLabelsError):
-                done(result)
-                return
-            mapping = dialogs.ask_label_mapping(self.parent_widget, result.path, result.ids)
-            if mapping is None:
-                self.host.show_status("Labels not loaded: no label value was chosen", 8000)
-                return
-            self.label_mappings.remember(result.path, mapping)
-            retry(mapping)
-
-        return on_done
 
     def open_demo(self, seed: int = 0, shape: tuple[int, int, int] | None = None) -> None:
         """Open the built-in phantom (from the cache when it was built before)."""
@@ -266,16 +256,39 @@ class FileCommands(QtCore.QObject):
             )
 
         self.runner.run(
-            _mapping_guard(work),
-            self._mapped(lambda m: self.open_labels(path, m), self._case_loaded),
+            mapping_guard(work),
+            self.label_mappings.asking(
+                self.parent_widget, lambda m: self.open_labels(path, m), self._case_loaded
+            ),
         )
 
-    def open_session(self, path: str) -> None:
-        """Reopen saved work (the case is reloaded from where it came from)."""
-        if not self.confirm_discard("open a session"):
+    def open_session(self, path: str, volume_path: str | None = None) -> None:
+        """Reopen saved work (the case is reloaded from where it came from).
+
+        When the CT is neither where the session says nor next to it, the user is offered
+        "Locate…" (``volume_path``: the answer; the unsaved-work question was asked already).
+        """
+        if volume_path is None and not self.confirm_discard("open a session"):
             return
         self.host.show_status(f"Opening session {Path(path).name}…", 0)
-        self.runner.run(lambda: session_case(path, self.cache_dir), self._session_loaded)
+
+        def work() -> object:
+            try:
+                return session_case(path, self.cache_dir, volume_path)
+            except CaseFilesMissingError as err:
+                return err
+
+        def done(result: object) -> None:
+            if not isinstance(result, CaseFilesMissingError):
+                self._session_loaded(result)
+                return
+            located = dialogs.locate_missing_case(self.parent_widget, result.missing)
+            if located is None:
+                self.host.show_status("Session not opened: its CT was not found", 8000)
+            else:
+                self.open_session(path, located)
+
+        self.runner.run(work, done)
 
     def _case_loaded(self, result: object) -> None:
         assert isinstance(result, LoadedCase)
@@ -293,6 +306,7 @@ class FileCommands(QtCore.QObject):
         self.autosaver.doc = result
         name = Path(result.session_path).name if result.session_path else "unsaved session"
         self.host.set_document(result, f"{name} (recovered)" if recovered else name)
+        self.host.restore_view_state(result.view_state)
         if recovered:
             self.host.show_status("Recovered the unsaved work of the last run", 10000)
         else:
@@ -329,6 +343,7 @@ class FileCommands(QtCore.QObject):
 
     def save_to(self, path: str | Path) -> bool:
         """Write the session to ``path``; ``False`` (and a dialog) on failure."""
+        self.host.doc.view_state = self.host.capture_view_state()
         try:
             save_session(self.host.doc, path)
         except (LiverSynthError, OSError) as err:
@@ -344,6 +359,7 @@ class FileCommands(QtCore.QObject):
     # -- autosave and recovery -----------------------------------------------------------------
     def autosave_tick(self) -> bool:
         """Called by the timer: write an autosave if there is new unsaved work."""
+        self.host.doc.view_state = self.host.capture_view_state()
         return self.autosaver.tick(time.monotonic())
 
     def offer_recovery(self) -> bool:

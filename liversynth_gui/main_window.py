@@ -212,6 +212,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.setWindowTitle(f"LiverSynth — {title}[*]")
         self.view.setFocus()
 
+    def capture_view_state(self) -> dict[str, object]:
+        """Zoom/pan and overlays, for the session file."""
+        from liversynth_gui import view_state
+
+        return view_state.capture(self)
+
+    def restore_view_state(self, state: dict[str, object]) -> None:
+        """Apply what :meth:`capture_view_state` saved (a reopened session)."""
+        from liversynth_gui import view_state
+
+        view_state.restore(self, state)
+
     def show_status(self, text: str, timeout_ms: int = 6000) -> None:
         """A transient message in the status bar."""
         self.status.show(text, timeout_ms)

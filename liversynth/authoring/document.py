@@ -75,6 +75,8 @@ class Document(FillingMixin, StampingMixin):
         self._dirty = False
         self.revision = 0
         self.session_path: str | None = None
+        #: How the GUI showed the work (zoom/pan, overlays), saved with the session as is.
+        self.view_state: dict[str, object] = {}
         if case is not None:
             self.open_case(case, source=source)
 
