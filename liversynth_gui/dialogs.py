@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 Button = QtWidgets.QMessageBox.StandardButton
 
@@ -51,8 +51,9 @@ def ask_unsaved(parent: QtWidgets.QWidget | None, action: str) -> str:
 def choose_model_file(parent: QtWidgets.QWidget | None) -> str | None:
     """Ask for a generator checkpoint; only ``*.safetensors`` files are offered."""
     path, _ = QtWidgets.QFileDialog.getOpenFileName(
-        parent, "Load a generator model", "", "LiverSynth model (*.safetensors)"
+        parent, "Load a generator model", start_folder(), "LiverSynth model (*.safetensors)"
     )
+    remember_folder(path)
     return path or None
 
 
@@ -64,23 +65,62 @@ LABELS_FILTER = "Labels (*.nii *.nii.gz *.zip *.npy *.npz);;All files (*)"
 SESSION_FILTER = "LiverSynth session (*.lsession)"
 
 
-def choose_open_file(parent: QtWidgets.QWidget | None, title: str, filters: str) -> str | None:
-    """An existing file, or ``None`` when cancelled."""
-    path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, title, "", filters)
+#: QSettings key of the folder the last file dialog ended in.
+LAST_FOLDER_KEY = "dialogs/last_folder"
+
+
+def start_folder(near: str | None = None, settings: QtCore.QSettings | None = None) -> str:
+    """Where a file dialog opens: the last folder used, else the folder of ``near`` (a file
+    or folder of the open case), else the home folder — never the working directory."""
+    last = str((settings or QtCore.QSettings()).value(LAST_FOLDER_KEY, "") or "")
+    if last and Path(last).is_dir():
+        return last
+    if near:
+        p = Path(near)
+        folder = p.parent if not p.is_dir() else p.parent if p.name else p
+        if folder.is_dir():
+            return str(folder)
+    return str(Path.home())
+
+
+def remember_folder(path: str | None, settings: QtCore.QSettings | None = None) -> None:
+    """Record the folder of a chosen file (or the chosen folder) for :func:`start_folder`."""
+    if path:
+        p = Path(path)
+        (settings or QtCore.QSettings()).setValue(
+            LAST_FOLDER_KEY, str(p if p.is_dir() else p.parent)
+        )
+
+
+def choose_open_file(
+    parent: QtWidgets.QWidget | None, title: str, filters: str, near: str | None = None
+) -> str | None:
+    """An existing file, or ``None`` when cancelled (opens in :func:`start_folder`)."""
+    path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, title, start_folder(near), filters)
+    remember_folder(path)
     return path or None
 
 
-def choose_folder(parent: QtWidgets.QWidget | None, title: str) -> str | None:
-    """An existing folder, or ``None`` when cancelled."""
-    path = QtWidgets.QFileDialog.getExistingDirectory(parent, title, "")
+def choose_folder(
+    parent: QtWidgets.QWidget | None, title: str, near: str | None = None
+) -> str | None:
+    """An existing folder, or ``None`` when cancelled (opens in :func:`start_folder`)."""
+    path = QtWidgets.QFileDialog.getExistingDirectory(parent, title, start_folder(near))
+    remember_folder(path)
     return path or None
 
 
 def choose_save_file(
-    parent: QtWidgets.QWidget | None, title: str, filters: str, suggested: str = ""
+    parent: QtWidgets.QWidget | None,
+    title: str,
+    filters: str,
+    suggested: str = "",
+    near: str | None = None,
 ) -> str | None:
-    """A file name to write, or ``None`` when cancelled."""
-    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    """A file name to write, or ``None`` when cancelled (opens in :func:`start_folder`)."""
+    start = str(Path(start_folder(near)) / suggested) if suggested else start_folder(near)
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, start, filters)
+    remember_folder(path)
     return path or None
 
 

@@ -149,13 +149,18 @@ class FileCommands(QtCore.QObject):
     # -- opening -------------------------------------------------------------------------------
     def ask_open_volume(self) -> None:
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open a CT volume or case", dialogs.VOLUME_FILTER
+            self.parent_widget,
+            "Open a CT volume or case",
+            dialogs.VOLUME_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_path(path)
 
     def ask_open_dicom_folder(self) -> None:
-        path = dialogs.choose_folder(self.parent_widget, "Open a DICOM series folder")
+        path = dialogs.choose_folder(
+            self.parent_widget, "Open a DICOM series folder", near=self.host.doc.source.volume_path
+        )
         if path:
             self.open_path(path)
 
@@ -163,14 +168,20 @@ class FileCommands(QtCore.QObject):
         if not self.host.doc.has_case:
             return
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open labels for this volume", dialogs.LABELS_FILTER
+            self.parent_widget,
+            "Open labels for this volume",
+            dialogs.LABELS_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_labels(path)
 
     def ask_open_session(self) -> None:
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open a session", dialogs.SESSION_FILTER
+            self.parent_widget,
+            "Open a session",
+            dialogs.SESSION_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_session(path)
@@ -333,7 +344,11 @@ class FileCommands(QtCore.QObject):
         assert doc.case is not None
         suggested = f"{doc.case.name}{SESSION_SUFFIX}"
         path = dialogs.choose_save_file(
-            self.parent_widget, "Save session", dialogs.SESSION_FILTER, suggested
+            self.parent_widget,
+            "Save session",
+            dialogs.SESSION_FILTER,
+            suggested,
+            near=self.host.doc.source.volume_path,
         )
         if not path:
             return False

@@ -134,7 +134,9 @@ class FillerPanel(QtWidgets.QWidget):
             )
 
     def _busy(self, busy: bool) -> None:
-        if busy:
+        doc = self.doc
+        lesion = doc is not None and doc.has_case and (doc.mask.any() or doc.stamp is not None)
+        if busy and lesion:  # the worker is also busy loading a filler, with no lesion yet
             self.time_label.setText("computing…")
         else:
             self._show_fill()

@@ -57,10 +57,12 @@ class SideBySideView(QtWidgets.QWidget):
     Signals:
         sliceStepRequested(steps): wheel over any pane.
         windowDragged(dx_px, dy_px): right-drag over any pane.
+        hovered(row, col): the pixel under the cursor in any pane (they show the same grid).
     """
 
     sliceStepRequested = QtCore.Signal(int)
     windowDragged = QtCore.Signal(float, float)
+    hovered = QtCore.Signal(int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +93,9 @@ class SideBySideView(QtWidgets.QWidget):
             )
             image = pg.ImageItem()
             box.addItem(image)
+            view.scene().sigMouseMoved.connect(
+                lambda pos, b=box: self.hovered.emit(*b.scene_to_index(pos))
+            )
             grid.addWidget(label, 2 * row, col)
             grid.addWidget(view, 2 * row + 1, col)
             grid.setRowStretch(2 * row + 1, 1)

@@ -54,6 +54,7 @@ class SliceBinding(QtCore.QObject):
         view.windowDragged.connect(self._on_window_drag)
         side.windowDragged.connect(self._on_window_drag)
         view.hovered.connect(self._on_hover)
+        side.hovered.connect(self._on_pane_hover)
         view.stampPoseChanged.connect(self._on_roi_moved)
 
     # -- document → views ------------------------------------------------------------------
@@ -257,12 +258,33 @@ class SliceBinding(QtCore.QObject):
         finally:
             self._posing = False
 
+    def _on_pane_hover(self, row: int, col: int) -> None:
+        doc = self.doc
+        if doc is not None and doc.has_case:
+            self.hoverText.emit(describe_pane_pixel(doc, row, col))
+
     def _on_hover(self, row: int, col: int) -> None:
         doc = self.doc
         self._hover_rc = (row, col)
         if doc is None or not doc.has_case:
             return
         self.hoverText.emit(describe_pixel(doc, row, col))
+
+
+def describe_pane_pixel(doc: Document, row: int, col: int) -> str:
+    """Status-bar text for pixel (row, col) of the comparison panes: truth, synthetic and
+    their difference in HU."""
+    rows, cols = doc.slice_shape
+    if not (0 <= row < rows and 0 <= col < cols):
+        return f"slice {doc.slice_index + 1}/{doc.n_slices}"
+    assert doc.case is not None
+    truth = float(doc.case.volume.hu[doc.slice_index, row, col])
+    text = f"truth HU {truth:6.0f}"
+    synthetic = shown_slice_fill(doc)
+    if synthetic is not None:
+        value = float(synthetic[row, col])
+        text += f"   synthetic HU {value:6.0f}   difference {value - truth:+6.0f} HU"
+    return f"{text}   row {row:3d}  col {col:3d}  slice {doc.slice_index + 1}/{doc.n_slices}"
 
 
 def shown_slice_fill(doc: Document) -> np.ndarray | None:
