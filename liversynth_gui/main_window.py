@@ -60,7 +60,6 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         opts = options or WindowOptions()
         self.setWindowTitle("LiverSynth[*]")
-        self.resize(1600, 1000)
         self.setAcceptDrops(True)
         self.doc = Document()
         self.actions = build_actions(self)
@@ -92,6 +91,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.exports = ExportCommands(self, a, self.exporter)
         build_menus(self.menuBar(), a, self.files.recent.menu)
         self._layout()
+        screen = QtGui.QGuiApplication.primaryScreen()
+        available = QtCore.QSize(1600, 1000) if screen is None else screen.availableSize()
+        self.fit_screen(available.width(), available.height())
         self.status = StatusLine(self.statusBar())
         self._connect()
         self.set_document(self.doc)
@@ -135,12 +137,17 @@ class MainWindow(QtWidgets.QMainWindow):
         metrics_box = QtWidgets.QVBoxLayout()
         metrics_box.addWidget(self.metrics)
         right.addWidget(group("Metrics (synthetic vs ground truth)", metrics_box))
+        # On a short screen the metrics scroll below the panes instead of squeezing them.
+        compare_scroll = QtWidgets.QScrollArea()
+        compare_scroll.setWidget(compare)
+        compare_scroll.setWidgetResizable(True)
+        compare_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.compare_dock = self._dock(
             "Compare: whitened input · synthetic · truth · difference",
-            compare,
+            compare_scroll,
             QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        self.compare_dock.setMinimumWidth(460)
+        compare_scroll.setMinimumWidth(compare.minimumSizeHint().width() + 4)
         self.help_dock = self._dock(
             "How to (F1)", self.help, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -151,6 +158,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks(
             [self.compare_dock, self.help_dock], [700, 240], QtCore.Qt.Orientation.Vertical
         )
+
+    def fit_screen(self, width_px: int, height_px: int) -> None:
+        """Lay the window out for a screen of this size (1366×768 laptops, 1024×700 beamers).
+
+        Below 1500 px the tools column narrows and the how-to (F1) starts hidden; below
+        1200 px the tools become a tab beside the comparison, so the image keeps its room.
+        The comparison panes never shrink below ``MIN_PANE_PX``: their dock scrolls instead.
+        """
+        if width_px < 1500 or height_px < 900:
+            self.tools_dock.setMinimumWidth(250)
+            self.help_dock.hide()
+        if width_px < 1200:
+            self.tabifyDockWidget(self.compare_dock, self.tools_dock)
+            self.compare_dock.raise_()
+        self.resize(min(1600, width_px), min(1000, height_px))
 
     def _dock(
         self, title: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea

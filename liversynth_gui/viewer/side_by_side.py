@@ -16,6 +16,8 @@ from liversynth_gui.viewer.overlay import WhitenedLayer
 from liversynth_gui.viewer.slice_viewbox import SliceViewBox
 from liversynth_gui.viewer.tool import Tool
 
+#: The panes never shrink below this, px: a lesion must stay readable (small screens scroll).
+MIN_PANE_PX = 250
 #: Symmetric range of the difference view, HU.
 DIFF_RANGE_HU = 100.0
 #: Diverging colour map with a dark centre (CET-D4: blue–black–red), bundled with pyqtgraph.
@@ -86,6 +88,7 @@ class SideBySideView(QtWidgets.QWidget):
             view.setSizePolicy(
                 QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored
             )
+            view.setMinimumSize(MIN_PANE_PX, MIN_PANE_PX)
             box = SliceViewBox(self._listener)
             view.setCentralItem(box)
             view.setToolTip(
