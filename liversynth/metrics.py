@@ -39,6 +39,7 @@ METRIC_WINDOW: Window = PRESETS["abdomen"]
 METRIC_KEYS: tuple[str, ...] = (
     "psnr_slice",
     "ssim_slice",
+    "mae_slice_hu",
     "psnr_lesion",
     "ssim_lesion",
     "mae_lesion_hu",

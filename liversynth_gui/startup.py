@@ -91,7 +91,8 @@ class Startup(QtCore.QObject):
             self._grab_later()
 
     def _fill_arrived(self) -> None:
-        if self.window.doc.last_fill is not None:
+        doc = self.window.doc
+        if doc.last_fill is not None and not doc.last_fill_preview:
             self._grab_later()
 
     def _grab_later(self) -> None:

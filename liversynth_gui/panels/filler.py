@@ -128,6 +128,8 @@ class FillerPanel(QtWidgets.QWidget):
         doc = self.doc
         if doc is None or doc.last_fill_ms is None:
             self.time_label.setText("—")
+        elif doc.last_fill_preview:
+            self.time_label.setText("quick preview; computing the fill…")
         else:
             self.time_label.setText(
                 f"{doc.last_fill_ms:.0f} ms on {device_name(doc.last_fill_device or 'cpu')}"
