@@ -24,10 +24,11 @@ from benchmarks import bench_fill, bench_gui, bench_loading, bench_synthesis, be
 from benchmarks.context import DEFAULT_DATA, BenchContext
 from benchmarks.report import render_markdown
 from benchmarks.stats import load_average, machine
+from liversynth.atomic import atomic_write
 
 
 def _io_memory(ctx: BenchContext) -> dict[str, Any]:
-    """Peak memory of loading a big ``.nii`` (the io engineer's probe, reused)."""
+    """Peak memory of loading a big ``.nii`` (the probe of :mod:`benchmarks.io_loading`, reused)."""
     from benchmarks.io_loading import memory_probe
 
     return memory_probe(8 if ctx.quick else 500, ctx.scratch)
@@ -118,10 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             "sections": sections,
         }
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    atomic_write(args.out, (json.dumps(report, indent=1) + "\n").encode("utf-8"))
     md = args.out.with_suffix(".md")
-    md.write_text(render_markdown(report), encoding="utf-8")
+    atomic_write(md, render_markdown(report).encode("utf-8"))
     print(f"[benchmarks] wrote {args.out} and {md}", file=sys.stderr)
     return 1 if any("error" in s for s in sections.values()) else 0
 

@@ -2,7 +2,7 @@
 
 * 3Dircadb1.1 ``PATIENT_DICOM`` (129 × 512 × 512) against a bare pydicom loop (``dcmread`` on
   every file, sort by position, stack ``pixel_array``, apply RescaleSlope/Intercept), and the
-  io engineer's rescale-free loop (:func:`benchmarks.io_loading.bare_pydicom`) for reference.
+  rescale-free loop of :mod:`benchmarks.io_loading` (:func:`benchmarks.io_loading.bare_pydicom`) for reference.
 * A 512 × 512 × 500 int16 volume written to a temporary ``.nii`` and ``.nii.gz``
   (``liversynth.io.save_nifti``; CT-like content: the real volume repeated, else the phantom)
   against ``np.asanyarray(nibabel.load(path, mmap=False).dataobj)``. With nibabel's default

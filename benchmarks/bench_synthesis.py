@@ -24,8 +24,9 @@ from typing import Any
 
 from benchmarks.context import QUICK_PHANTOM_SHAPE, BenchContext
 from benchmarks.stats import summarize
+from liversynth.fillers.registry import available_fillers
 from liversynth.lesions.bank import LesionBank
-from model_training.synthesis.command import FILLERS, build_filler
+from model_training.synthesis.command import build_filler
 from model_training.synthesis.context import build_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.writing import write_item
@@ -117,7 +118,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         vessel_hu="auto",
     )
     fillers: dict[str, Any] = {}
-    for name in FILLERS:
+    for name in available_fillers():
         per_item = _per_item(ctx, synth_ctx, name, count)
         rates = [_end_to_end(ctx, healthy, bank_path, name, count, k) for k in range(repeats)]
         item_s = summarize(per_item, "s")

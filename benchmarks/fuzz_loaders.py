@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "core"))
 from io_factories import ct_slice_dataset, display_to_nifti, display_volume  # noqa: E402
 
 from benchmarks.mutations import apply_plan, random_plan, run_loader  # noqa: E402
+from liversynth.atomic import atomic_write  # noqa: E402
 from liversynth.io import Limits, load_labels, load_volume  # noqa: E402
 
 LIMITS = Limits(max_bytes=512 * 2**20)
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "slowest_loads": [{"seconds": round(s, 3), "seed": n, "plan": p} for s, n, p in slowest],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-    args.out.write_text(json.dumps(report, indent=2))
+    atomic_write(args.out, json.dumps(report, indent=2).encode("utf-8"))
     print(
         json.dumps(
             {

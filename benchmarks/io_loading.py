@@ -27,6 +27,7 @@ import pydicom
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from liversynth.atomic import atomic_write  # noqa: E402
 from liversynth.io import load_volume, save_nifti  # noqa: E402
 
 MEMORY_PROBE = """
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             }
     with tempfile.TemporaryDirectory() as tmp:
         report["nifti_memory"] = memory_probe(args.slices, Path(tmp))
-    args.out.write_text(json.dumps(report, indent=2))
+    atomic_write(args.out, json.dumps(report, indent=2).encode("utf-8"))
     print(json.dumps(report, indent=2))
     return 0
 

@@ -196,7 +196,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Machine: {m['cpu_model']}, {m['usable_cpus']} usable CPUs, {m['memory_gib']} GiB, "
         f"torch {m['versions'].get('torch')} with {m['torch_threads']} threads, "
         f"Python {m['versions'].get('python')}, CUDA available: {m['cuda_available']}. "
-        "The machine is shared with other engineers' tests: load averages are given per "
+        "The machine may be shared with other work: load averages are given per "
         "section; compare figures within a run (ratios), not across runs.",
     ]
     if report.get("quick"):

@@ -14,6 +14,7 @@ from PySide6 import QtCore
 from liversynth.authoring import Document
 from liversynth.authoring.fill import run_fill
 from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.registry import available_fillers
 from liversynth_gui.binding import Connections
 from liversynth_gui.worker import LOAD_FAILED_GENERATION, FillWorker
 
@@ -55,7 +56,8 @@ class FillController(QtCore.QObject):
         status(str): a message for the status bar.
         error(str, str): ``(title, message)`` for a dialog (a model file that cannot be used).
         fillerReady(str, str): ``(name, device)`` once a filler is in place.
-        fillersListed(list): names from ``available_fillers()`` once the registry is imported.
+        fillersListed(list): names from ``available_fillers()``, once the first filler is in
+            place (the combo stays disabled until then: nothing to choose from while loading).
         note(str): a lasting remark for the filler panel (e.g. the start-up fallback), or "".
 
     Args:
@@ -168,8 +170,6 @@ class FillController(QtCore.QObject):
         self.fillerReady.emit(name, device)
         self.status.emit(f"Filler '{name}' ready on {device}")
         if not self.available:
-            from liversynth.fillers.registry import available_fillers
-
             self.available = available_fillers()
             self.fillersListed.emit(list(self.available))
         self.schedule()

@@ -6,16 +6,10 @@ the worker runs at most one job, keeps only the *newest* pending request while b
 back to the GUI thread through a queued signal. The document then drops results that are no
 longer the latest (:meth:`Document.apply_fill_result`).
 
-Debouncing is the GUI's job, not the worker's: restart a single-shot ``QTimer`` (~120 ms) on each
-``mask_changed``; on timeout call ``worker.submit(doc.request_fill())``. No extra class needed.
-
-Typical wiring::
-
-    worker = FillWorker(parent=window)
-    worker.finished.connect(doc.apply_fill_result)
-    worker.failed.connect(lambda gen, msg: status_bar.showMessage(msg))
-    worker.load_filler(lambda: make_filler(doc.filler_name, model_path=doc.model_path))
-    worker.submit(doc.request_fill())
+The worker knows nothing of documents or debouncing: the window's
+:class:`~liversynth_gui.fill_controller.FillController` debounces edits, submits
+``doc.request_fill()``, builds fillers through :meth:`load_filler`, and hands ``finished``
+results to :meth:`Document.apply_fill_result`.
 
 ``FillWorker(synchronous=True)`` runs every job inline in :meth:`submit` (tests, scripts).
 """

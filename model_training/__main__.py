@@ -17,6 +17,7 @@ from liversynth.errors import LiverSynthError
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
     """The top-level parser and the ``run`` function of each subcommand."""
     from model_training import config, evaluate, prepare, train
+    from model_training.synthesis import command as synthesize
 
     parser = argparse.ArgumentParser(
         prog="python -m model_training",
@@ -31,13 +32,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
         "train": train.run,
         "evaluate": evaluate.run,
     }
-    try:  # written by the synthesis engineer; the CLI works without it
-        from model_training.synthesis import command as synthesize
-    except ImportError:
-        pass
-    else:
-        synthesize.add_parser(sub)
-        runners["synthesize"] = synthesize.run
+    synthesize.add_parser(sub)
+    runners["synthesize"] = synthesize.run
     return parser, runners
 
 

@@ -33,6 +33,7 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from liversynth.atomic import atomic_write
+from liversynth.fillers.registry import available_fillers, filler_info, make_filler
 from liversynth.metrics import compare, json_safe
 from liversynth.whitening import whiten_hu
 from liversynth.windowing import PRESETS, to_uint8
@@ -61,7 +62,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--data", required=True, metavar="DATASET_DIR", help="prepared dataset")
     p.add_argument("--model", metavar="CKPT", help="gan model (default: the bundled model)")
     p.add_argument("--split", default="test", choices=("test", "val", "train"), help="default test")
-    p.add_argument("--fillers", default="", help="comma-separated names (default: all available)")
+    p.add_argument(
+        "--fillers",
+        type=filler_names,
+        default=None,
+        help="comma-separated names (default: all of " + ", ".join(available_fillers()) + ")",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--device", default="auto", help="device of the gan filler (default auto)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random fillers (default 0)")
@@ -76,9 +82,24 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def filler_names(text: str) -> list[str] | None:
+    """``--fillers``: comma-separated registry names (``None`` when empty: all of them).
+
+    Raises:
+        argparse.ArgumentTypeError: a name the registry does not know (the message lists them).
+    """
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available_fillers()]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown filler(s) {', '.join(unknown)}; available: {', '.join(available_fillers())}"
+        )
+    return names or None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``evaluate`` from parsed arguments; returns the exit code."""
-    names = [n.strip() for n in args.fillers.split(",") if n.strip()] or None
+    names = args.fillers
     evaluate(
         Path(args.data),
         Path(args.out),
@@ -102,8 +123,6 @@ def make_fillers(
     kwargs: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Build the fillers; those that cannot be built are returned with the reason."""
-    from liversynth.fillers.registry import available_fillers, make_filler
-
     names = names or available_fillers()
     built: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -143,14 +162,10 @@ def evaluate(
         records = records[:max_slices]
     if not records:
         raise ValueError(f"{data}: the {split} split has no slices")
-    wanted = fillers
-    if wanted is None:
-        from liversynth.fillers.registry import available_fillers
-
-        wanted = available_fillers()
-    kwargs = (
-        {"copy_paste": {"bank": training_bank(data, manifest)}} if "copy_paste" in wanted else {}
-    )
+    wanted = fillers or available_fillers()
+    bank_users = [n for n in wanted if n in available_fillers() and filler_info(n).needs_bank]
+    bank = training_bank(data, manifest) if bank_users else None
+    kwargs = {n: {"bank": bank} for n in bank_users}
     built, skipped = make_fillers(wanted, model, device, kwargs)
     if not built:
         raise ValueError(
@@ -218,7 +233,7 @@ def evaluate(
     }
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "metrics.json", json_safe(result))
-    (out / "table.md").write_text(markdown_table(result), encoding="utf-8")
+    atomic_write(out / "table.md", markdown_table(result).encode("utf-8"))
     plot_grid(grid, out / "grid.png")
     print(markdown_table(result))
     return result

@@ -25,6 +25,7 @@ from scipy import ndimage
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case
 
 
@@ -50,7 +51,7 @@ class SliceRecord:
     case: str
     patient: str
     z: int
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     full_shape: tuple[int, int]
     offset_yx: tuple[int, int] = (0, 0)
     components: list[int] = field(default_factory=list)
@@ -98,16 +99,13 @@ class SliceRecord:
         """Write the arrays to ``root / self.file`` (compressed npz)."""
         assert self.hu is not None and self.lesion is not None and self.liver is not None
         path = root / self.file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            hu=self.hu,
-            lesion=self.lesion,
-            liver=self.liver,
-            offset_yx=np.asarray(self.offset_yx, dtype=np.int64),
-        )
-        tmp.replace(path)
+        arrays = {
+            "hu": self.hu,
+            "lesion": self.lesion,
+            "liver": self.liver,
+            "offset_yx": np.asarray(self.offset_yx, dtype=np.int64),
+        }
+        atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays), suffix=".npz")
 
     def load_arrays(self, root: Path) -> SliceRecord:
         """Read the arrays from ``root / self.file`` into this record (returns self)."""

@@ -26,6 +26,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from liversynth.atomic import atomic_write
 from liversynth.checkpoint import save_model
 from liversynth.networks import build_discriminator, build_generator
 from model_training import distributed as ddp
@@ -142,7 +143,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
             "amp": str(amp_dtype),
             "model": mcfg.to_dict(),
         }
-        (out / "run.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        atomic_write(out / "run.json", (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
         print(
             f"training on {device} ({ctx.world} process(es), AMP {amp_dtype}): "
             f"{len(sets.train)} train / {len(sets.val)} val slices, {steps_per_epoch} steps/epoch, "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -44,3 +46,41 @@ def totalseg(shared_data: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is absent")
     return path
+
+
+@pytest.fixture
+def toy_engine() -> Iterator[SimpleNamespace]:
+    """A new engine, added the way a contributor adds one: one class and one ``register`` line.
+
+    Yields ``name`` and ``level_hu`` (every lesion pixel it paints has exactly that value) while
+    it is registered; it is unregistered afterwards (and checked gone).
+    """
+    import numpy as np
+
+    from liversynth.fillers.base import SliceWiseVolumeMixin
+    from liversynth.fillers.registry import FillerInfo, available_fillers, register, unregister
+
+    class ToyFiller(SliceWiseVolumeMixin):
+        """Paints the lesion at a flat 42 HU."""
+
+        name = "toy"
+        device = "cpu"
+
+        def fill(
+            self,
+            slice_hu: np.ndarray,
+            mask: np.ndarray,
+            *,
+            liver_mask: np.ndarray | None = None,
+            seed: int | None = None,
+        ) -> np.ndarray:
+            out = np.array(slice_hu, dtype=np.float32)
+            out[np.asarray(mask, bool)] = 42.0
+            return out
+
+    register(FillerInfo("toy", lambda _path, _device, **kw: ToyFiller(), "a flat toy fill"))
+    try:
+        yield SimpleNamespace(name="toy", level_hu=42.0)
+    finally:
+        unregister("toy")
+    assert "toy" not in available_fillers()

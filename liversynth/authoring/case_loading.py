@@ -17,7 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from liversynth.atomic import atomic_write
 from liversynth.authoring import CaseSource
+from liversynth.geometry import centred_affine_lps
+from liversynth.typing import SpacingZYX
 from liversynth.volume import TUMOUR, Case, Volume
 
 #: Demo phantom: seed and shape (the phantom's nominal full-resolution frame).
@@ -75,7 +78,7 @@ def _phantom_code_hash() -> str:
 def demo_case(
     seed: int = DEMO_SEED,
     shape: tuple[int, int, int] = DEMO_SHAPE,
-    spacing_mm: tuple[float, float, float] = DEMO_SPACING_MM,
+    spacing_mm: SpacingZYX = DEMO_SPACING_MM,
     *,
     cache_dir: Path | None = None,
 ) -> LoadedCase:
@@ -100,13 +103,18 @@ def demo_case(
     return LoadedCase(case, source, title, demo_slice(case.labels))
 
 
-def _read_cached(path: Path, seed: int, spacing_mm: tuple[float, float, float]) -> Case | None:
+def _read_cached(path: Path, seed: int, spacing_mm: SpacingZYX) -> Case | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             hu, labels = data["hu"], data["labels"]
     except (OSError, KeyError, ValueError):
         return None  # absent or damaged: rebuild it
-    volume = Volume(hu, spacing_mm, source=f"phantom seed={seed}")
+    volume = Volume(
+        hu,
+        spacing_mm,
+        source=f"phantom seed={seed}",
+        affine_lps=centred_affine_lps(hu.shape, spacing_mm),
+    )
     return Case(f"phantom-{seed}", volume, labels)
 
 
@@ -117,10 +125,11 @@ def _write_cache(path: Path, case: Case) -> None:
         prefix = path.name.rsplit("-", 1)[0] + "-"
         for old in path.parent.glob(f"{prefix}*.npz"):
             old.unlink(missing_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-        assert case.labels is not None  # the phantom always has labels
-        np.savez(tmp, hu=case.volume.hu, labels=case.labels)
-        os.replace(tmp, path)
+        labels = case.labels
+        assert labels is not None  # the phantom always has labels
+        atomic_write(
+            path, lambda tmp: np.savez(tmp, hu=case.volume.hu, labels=labels), suffix=".npz"
+        )
     except OSError:
         pass  # a cache is an optimisation; a read-only home must not stop the demo
 

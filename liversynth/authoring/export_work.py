@@ -17,6 +17,7 @@ import numpy as np
 
 from liversynth.authoring import Document
 from liversynth.fillers.base import SliceFiller
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR
 
 
@@ -32,19 +33,23 @@ class ExportSnapshot:
         masks: lesion masks by slice index (non-empty ones only).
         z: the shown slice.
         filler_name, model_path, seed: how to fill.
-        metadata: the volume's metadata (affine, for NIfTI placement).
+        metadata: the volume's metadata.
+        affine_lps: the volume's patient geometry (:attr:`Volume.affine_lps`).
+        source_axcodes: the source file's voxel order (NIfTI exports are written in it).
     """
 
     name: str
     hu: np.ndarray
     labels: np.ndarray | None
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     masks: dict[int, np.ndarray]
     z: int
     filler_name: str
     model_path: str | None
     seed: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    affine_lps: np.ndarray | None = None
+    source_axcodes: str | None = None
 
     @classmethod
     def of(cls, doc: Document) -> ExportSnapshot:
@@ -63,6 +68,8 @@ class ExportSnapshot:
             model_path=doc.model_path,
             seed=doc.fill_seed,
             metadata=dict(case.volume.metadata),
+            affine_lps=case.volume.affine_lps.copy(),
+            source_axcodes=case.volume.source_axcodes,
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
@@ -161,7 +168,8 @@ def export_nifti(snap: ExportSnapshot, filler: SliceFiller, image_path: Path) ->
         image_path,
         labels_path,
         snap.provenance(),
-        affine_ras=_affine(snap),
+        affine_lps=snap.affine_lps,
+        voxel_order=snap.source_axcodes,
     )
     return list(written)
 
@@ -174,7 +182,14 @@ def export_mask(snap: ExportSnapshot, path: Path) -> list[Path]:
     mask = np.zeros(snap.hu.shape, dtype=np.uint8)
     for z, m in snap.masks.items():
         mask[z][m] = 1
-    out = save_nifti(mask, snap.spacing_mm, Path(path), labels=True, affine_ras=_affine(snap))
+    out = save_nifti(
+        mask,
+        snap.spacing_mm,
+        Path(path),
+        labels=True,
+        affine_lps=snap.affine_lps,
+        voxel_order=snap.source_axcodes,
+    )
     return [out, write_sidecar(out, snap.provenance(content="lesion mask (1 = lesion)"))]
 
 
@@ -206,22 +221,26 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
 
 
 def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[Path]:
-    """The synthetic volume as a de-identified DICOM series (new UIDs, "SYNTHETIC").
+    """The synthetic volume as a de-identified DICOM series (new UIDs, "SYNTHETIC") at the
+    source's patient position, and its labels as a DICOM SEG ``<folder>_seg.dcm`` beside it.
 
     Nothing of the source header is copied (the GUI's volumes carry no DICOM header), so no
     identifier can leak; :mod:`liversynth.export.dicom` writes the provenance sidecar.
     """
     from liversynth.export.dicom import export_dicom_series
+    from liversynth.export.dicom_seg import export_dicom_seg
 
-    hu, _labels = synthetic_volume(snap, filler)
-    return list(
-        export_dicom_series(hu, snap.spacing_mm, Path(folder), provenance=snap.provenance())
+    hu, labels = synthetic_volume(snap, filler)
+    folder = Path(folder)
+    provenance = snap.provenance()
+    series = export_dicom_series(
+        hu, snap.spacing_mm, folder, provenance=provenance, affine_lps=snap.affine_lps
     )
-
-
-def _affine(snap: ExportSnapshot) -> np.ndarray | None:
-    affine = snap.metadata.get("affine_ras")
-    return None if affine is None else np.asarray(affine, dtype=np.float64)
+    written = list(series)
+    if labels.any():
+        seg_path = folder.with_name(folder.name + "_seg.dcm")
+        written.append(export_dicom_seg(labels, series, seg_path, provenance=provenance))
+    return written
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Case
 
 
@@ -26,7 +27,7 @@ class CaseSource:
     labels_path: str | None = None
     phantom_seed: int | None = None
     phantom_shape: tuple[int, int, int] | None = None
-    phantom_spacing_mm: tuple[float, float, float] | None = None
+    phantom_spacing_mm: SpacingZYX | None = None
     label_mapping: dict[int, int] | None = None
 
     @property

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.lesions.shapes import procedural_lesion
+from liversynth.typing import SpacingZYX
 from liversynth.volume import TUMOUR
 
 #: Pixels of empty border kept around a cropped source (so rotation never clips the lesion).
@@ -236,12 +237,10 @@ def stamp_from_real_lesion(
     )
 
 
-def procedural_mask(
-    size_mm: float, spacing_mm: tuple[float, float, float], seed: int = 0
-) -> np.ndarray:
+def procedural_mask(size_mm: float, spacing_mm: SpacingZYX, seed: int = 0) -> np.ndarray:
     """A seeded, irregular lesion outline of about ``size_mm`` diameter (2-D bool, cropped).
 
-    The synthesis engineer's 3-D generator (:func:`liversynth.lesions.shapes.procedural_lesion`,
+    The 3-D generator of batch synthesis (:func:`liversynth.lesions.shapes.procedural_lesion`,
     distorted, bumpy, elastically warped ellipsoid) is rasterised on the volume's voxel grid and
     its largest axial cross-section is kept, so stamps and batch synthesis share one shape model.
 
@@ -270,7 +269,7 @@ def procedural_mask(
 
 def procedural_stamp(
     size_mm: float,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     seed: int = 0,
     *,
     centre_rc: tuple[float, float] = (0.0, 0.0),

@@ -9,7 +9,7 @@ Submodules (import the one you need; nothing heavy is imported by this package i
   "SYNTHETIC" description, PS3.15 basic de-identification of copied attributes).
 * :mod:`liversynth.export.deid` — the de-identification profile itself.
 * :mod:`liversynth.export.provenance` — ``write_sidecar`` / ``check_provenance``.
-* :mod:`liversynth.export.nnunet` — nnU-Net raw datasets (the synthesis engineer's).
+* :mod:`liversynth.export.nnunet` — nnU-Net raw datasets (what ``synthesize --format nnunet`` writes).
 
 :func:`atomic_write` (from :mod:`liversynth.atomic`) is the writer every exporter here uses.
 """

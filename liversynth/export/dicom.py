@@ -2,10 +2,13 @@
 
 Each file is a CT Image Storage instance with new Study/Series/SOP Instance and Frame of
 Reference UIDs, ImageType ``DERIVED\\SECONDARY\\AXIAL``, a SeriesDescription that starts with
-``SYNTHETIC``, HU stored as signed 16-bit with slope 1 / intercept 0, and geometry matching the
-display orientation (row 0 anterior, column 0 the patient's right, z feet → head), so
-:func:`liversynth.io.load_volume` on the folder returns the same array. Attributes copied from a
-source header go through :func:`liversynth.export.deid.deidentify` first.
+``SYNTHETIC``, HU stored as signed 16-bit with slope 1 / intercept 0, and the source's patient
+geometry: ImageOrientationPatient and ImagePositionPatient come from the volume's
+``affine_lps`` (:mod:`liversynth.geometry`), so :func:`liversynth.io.load_volume` on the folder
+returns the same array at the same LPS position, and labels written next to it (DICOM SEG,
+NIfTI) lie on it. The Type 2 attributes of the CT Image IOD that have no value to copy are
+present and empty, so ``dciodvfy`` reports no error. Attributes copied from a source header go
+through :func:`liversynth.export.deid.deidentify` first.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from pydicom.valuerep import DSfloat
 from liversynth import __version__
 from liversynth.export import atomic_write
 from liversynth.export.deid import deidentify, mark_deidentified
+from liversynth.export.nifti import synthetic_description
 from liversynth.export.provenance import check_provenance, write_sidecar
+from liversynth.geometry import axial_direction_cosines, check_affine_lps, default_affine_lps
+from liversynth.typing import SpacingZYX
 
 #: Copied from a source header when present (after de-identification): acquisition facts a
 #: reader may want, none of them identifying.
@@ -71,20 +77,32 @@ def _ds(value: float) -> DSfloat:
     return DSfloat(float(value), auto_format=True)
 
 
-def _description(provenance: dict[str, Any]) -> str:
-    filler = provenance.get("filler")
-    text = "SYNTHETIC LiverSynth" + (f" {filler}" if filler else "")
-    return text[:64]
+#: Type 2 (and 2C) attributes of the CT Image IOD written empty when the source has no value:
+#: an empty Type 2 attribute means "unknown", a missing one is an IOD violation.
+_TYPE2_EMPTY = (
+    "Laterality",  # General Series, 2C
+    "PatientPosition",  # General Series, 2C (CT)
+    "PositionReferenceIndicator",  # Frame of Reference, 2
+    "Manufacturer",  # General Equipment, 2
+    "KVP",  # CT Image, 2
+    "AcquisitionNumber",  # CT Image / General Image, 2
+)
+
+
+def _orientation(affine_lps: np.ndarray) -> list[float]:
+    """ImageOrientationPatient of every displayed slice: row, then column direction (LPS)."""
+    row_dir, col_dir, _ = axial_direction_cosines(affine_lps)
+    return [*row_dir.tolist(), *col_dir.tolist()]
 
 
 def export_dicom_series(
     hu_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     out_dir: str | Path,
     *,
     source_dataset: Dataset | None = None,
     provenance: dict[str, Any],
-    origin_mm: tuple[float, float, float] | None = None,
+    affine_lps: np.ndarray | None = None,
 ) -> list[Path]:
     """Write a synthetic volume as a DICOM series (``slice_0000.dcm`` …, feet → head).
 
@@ -96,13 +114,14 @@ def export_dicom_series(
         source_dataset: a header of the source series; only de-identified, non-identifying
             acquisition attributes are copied (see :mod:`liversynth.export.deid`).
         provenance: source (name only), filler, model, seed... (identifier keys are refused).
-        origin_mm: LPS position of voxel (0, 0, 0); default centres the slices on the axis.
+        affine_lps: the volume's patient geometry (``Volume.affine_lps``); default: none
+            recorded (:func:`liversynth.geometry.default_affine_lps`).
 
     Returns:
         the written file paths, slice 0 (feet) first.
 
     Raises:
-        ValueError: not a 3-D array, bad spacing.
+        ValueError: not a 3-D array, bad spacing, an affine that disagrees with it.
         liversynth.export.provenance.ProvenanceError: identifiers in ``provenance``.
     """
     hu = np.asarray(hu_zyx)
@@ -112,14 +131,19 @@ def export_dicom_series(
     if min(sz, sy, sx) <= 0:
         raise ValueError(f"{out_dir}: spacing {spacing_mm} must be positive (mm)")
     check_provenance(provenance)
+    affine = check_affine_lps(
+        default_affine_lps(spacing_mm) if affine_lps is None else affine_lps, spacing_mm
+    )
+    orientation = _orientation(affine)
     depth, rows, cols = hu.shape
     pixels = np.clip(np.rint(hu), -32768, 32767).astype("<i2")
-    if origin_mm is None:
-        origin_mm = (-(cols - 1) * sx / 2.0, -(rows - 1) * sy / 2.0, 0.0)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
     base = _base_dataset(source_dataset)
+    for keyword in _TYPE2_EMPTY:
+        if keyword not in base:
+            setattr(base, keyword, None)
     study_uid, series_uid, frame_uid = generate_uid(), generate_uid(), generate_uid()
     base.SOPClassUID = CTImageStorage
     base.StudyInstanceUID = study_uid
@@ -127,7 +151,7 @@ def export_dicom_series(
     base.FrameOfReferenceUID = frame_uid
     base.Modality = "CT"
     base.ImageType = ["DERIVED", "SECONDARY", "AXIAL"]
-    base.SeriesDescription = _description(provenance)
+    base.SeriesDescription = synthetic_description(provenance)
     base.StudyDescription = "LiverSynth synthetic CT"
     base.DerivationDescription = (
         f"Synthetic liver lesion by LiverSynth {__version__}; "
@@ -144,8 +168,7 @@ def export_dicom_series(
     base.StudyID = ""
     base.AccessionNumber = ""
     base.ReferringPhysicianName = ""
-    # Display orientation in LPS: columns run to the patient's left (+x), rows to posterior (+y).
-    base.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    base.ImageOrientationPatient = [_ds(v) for v in orientation]
     base.PixelSpacing = [_ds(sy), _ds(sx)]
     base.SliceThickness = _ds(sz)
     base.SpacingBetweenSlices = _ds(sz)
@@ -176,9 +199,10 @@ def export_dicom_series(
         ds.file_meta = meta
         ds.SOPInstanceUID = sop_uid
         ds.InstanceNumber = k + 1
-        z_mm = origin_mm[2] + k * sz
-        ds.ImagePositionPatient = [_ds(origin_mm[0]), _ds(origin_mm[1]), _ds(z_mm)]
-        ds.SliceLocation = _ds(z_mm)
+        position = affine[:3, :3] @ [k, 0.0, 0.0] + affine[:3, 3]
+        ds.ImagePositionPatient = [_ds(v) for v in position]
+        # SliceLocation: signed distance along the slice normal (row x column direction).
+        ds.SliceLocation = _ds(float(np.dot(position, np.cross(orientation[:3], orientation[3:]))))
         ds.PixelData = np.ascontiguousarray(pixels[k]).tobytes()
         path = out / f"slice_{k:0{width}d}.dcm"
         atomic_write(path, partial(_save_dataset, ds))

@@ -9,22 +9,32 @@ import numpy as np
 
 from liversynth.export.provenance import check_provenance, write_sidecar
 from liversynth.io import save_nifti
+from liversynth.typing import SpacingZYX
+
+
+def synthetic_description(provenance: dict[str, Any]) -> str:
+    """The NIfTI ``descrip`` / DICOM SeriesDescription of a synthetic output (≤ 64 chars)."""
+    filler = provenance.get("filler")
+    return ("SYNTHETIC LiverSynth" + (f" {filler}" if filler else ""))[:64]
 
 
 def save_nifti_with_labels(
     hu_zyx: np.ndarray,
     labels: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     out_path_image: str | Path,
     out_path_labels: str | Path,
     provenance: dict[str, Any],
     *,
-    affine_ras: np.ndarray | None = None,
+    affine_lps: np.ndarray | None = None,
+    voxel_order: str | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write image, labels (uint8 0/1/2) and ``<image>.json`` provenance, each atomically.
 
-    Both NIfTI files are RAS and read back by :func:`liversynth.io.load_volume` /
-    ``load_labels`` to the same arrays.
+    Both files lie in the source's patient space (``affine_lps``) and, with ``voxel_order``,
+    in its voxel order; :func:`liversynth.io.load_volume` / ``load_labels`` read them back to
+    the same arrays and geometry. Their header ``descrip`` says ``SYNTHETIC LiverSynth
+    <filler>``.
 
     Args:
         hu_zyx: ``(z, y, x)`` HU in display orientation.
@@ -33,7 +43,8 @@ def save_nifti_with_labels(
         out_path_image: ``.nii`` / ``.nii.gz`` for the image.
         out_path_labels: ``.nii`` / ``.nii.gz`` for the labels.
         provenance: source, filler, model, seed... (no identifiers; checked before writing).
-        affine_ras: optional scanner affine of the display grid (``Volume.metadata``).
+        affine_lps: the source's geometry (``Volume.affine_lps``); default: none recorded.
+        voxel_order: the source file's voxel order (``Volume.source_axcodes``); default RAS.
 
     Returns:
         ``(image path, labels path, sidecar path)``.
@@ -49,30 +60,23 @@ def save_nifti_with_labels(
     if lab.size and (lab.min() < 0 or lab.max() > 2):
         raise ValueError(f"labels must be 0/1/2, found {np.unique(lab)[:10].tolist()}")
     check_provenance(provenance)  # before writing anything
-    descrip = synthetic_descrip(provenance)
-    image = save_nifti(hu, spacing_mm, out_path_image, affine_ras=affine_ras, descrip=descrip)
-    label_path = save_nifti(
-        lab.astype(np.uint8),
-        spacing_mm,
-        out_path_labels,
-        labels=True,
-        affine_ras=affine_ras,
-        descrip=f"SYNTHETIC labels ({descrip.removeprefix('SYNTHETIC ')})",
+    description = synthetic_description(provenance)
+    image, label_path = (
+        save_nifti(
+            array,
+            spacing_mm,
+            target,
+            labels=is_labels,
+            affine_lps=affine_lps,
+            voxel_order=voxel_order,
+            description=description,
+        )
+        for array, target, is_labels in (
+            (hu, out_path_image, False),
+            (lab.astype(np.uint8), out_path_labels, True),
+        )
     )
     record = dict(provenance)
     record.setdefault("labels_file", Path(label_path).name)
     side = write_sidecar(image, record)
     return image, label_path, side
-
-
-def synthetic_descrip(provenance: dict[str, Any]) -> str:
-    """The NIfTI ``descrip`` of a synthetic image: "SYNTHETIC LiverSynth <filler> <model>".
-
-    Example:
-        >>> synthetic_descrip({"filler": "gan", "model": "default.safetensors"})
-        'SYNTHETIC LiverSynth gan default.safetensors'
-    """
-    parts = ["SYNTHETIC LiverSynth", str(provenance.get("filler") or "")]
-    if provenance.get("model"):
-        parts.append(str(provenance["model"]))
-    return " ".join(p for p in parts if p)[:79]

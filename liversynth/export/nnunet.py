@@ -22,8 +22,11 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
+from liversynth.atomic import atomic_write
+from liversynth.export.nifti import synthetic_description
 from liversynth.export.provenance import write_sidecar
 from liversynth.io import save_nifti
+from liversynth.typing import SpacingZYX
 
 FILE_ENDING = ".nii.gz"
 CHANNEL_NAMES = {"0": "CT"}
@@ -45,12 +48,17 @@ def write_nnunet_case(
     case_id: str,
     hu_zyx: np.ndarray,
     labels_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     provenance: dict[str, Any] | None = None,
     *,
-    affine_ras: np.ndarray | None = None,
+    affine_lps: np.ndarray | None = None,
+    voxel_order: str | None = None,
 ) -> tuple[Path, ...]:
     """Write one training case (image, labels, provenance) into the raw layout.
+
+    Image and labels share the source's geometry (``affine_lps``, ``Volume.affine_lps``) and
+    voxel order (``voxel_order``, ``Volume.source_axcodes``; default RAS), and their header
+    ``descrip`` says SYNTHETIC.
 
     Returns:
         ``(image, labels[, provenance sidecar])`` paths.
@@ -67,10 +75,20 @@ def write_nnunet_case(
     image_path, label_path = case_paths(root, case_id)
     image_path.parent.mkdir(parents=True, exist_ok=True)
     label_path.parent.mkdir(parents=True, exist_ok=True)
-    save_nifti(hu_zyx, spacing_mm, image_path, affine_ras=affine_ras)
-    save_nifti(
-        labels_zyx.astype(np.uint8), spacing_mm, label_path, labels=True, affine_ras=affine_ras
-    )
+    description = synthetic_description(provenance or {})
+    for array, target, is_labels in (
+        (hu_zyx, image_path, False),
+        (labels_zyx.astype(np.uint8), label_path, True),
+    ):
+        save_nifti(
+            array,
+            spacing_mm,
+            target,
+            labels=is_labels,
+            affine_lps=affine_lps,
+            voxel_order=voxel_order,
+            description=description,
+        )
     written = [image_path, label_path]
     if provenance is not None:
         prov = Path(root) / "provenance" / f"{case_id}{FILE_ENDING}"
@@ -98,7 +116,7 @@ def write_dataset_json(
         "description": description,
         "licence": "derived from the source scans' licences; synthetic lesions",
     }
-    path.write_text(json.dumps(content, indent=2) + "\n")
+    atomic_write(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"))
     return path
 
 

@@ -151,7 +151,7 @@ class CopyPasteFiller:
         liver_zyx: np.ndarray | None = None,
         *,
         seed: int | None = None,
-        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
+        spacing_mm: SpacingZYX = (1.0, 0.8, 0.8),
         donor: int | None = None,
         donor_transform: dict[str, Any] | None = None,
         donor_offset_zyx: tuple[int, int, int] | None = None,

@@ -88,7 +88,7 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
 def lesion_pixels(
     crops_hu: np.ndarray,
     masks: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     params: TextureParams,
     liver_mean_hu: float,
 ) -> np.ndarray:
@@ -196,7 +196,7 @@ class ProceduralFiller:
         liver_zyx: np.ndarray | None = None,
         *,
         seed: int | None = None,
-        spacing_mm: tuple[float, float, float] = (1.0, 0.8, 0.8),
+        spacing_mm: SpacingZYX = (1.0, 0.8, 0.8),
     ) -> dict[int, np.ndarray]:
         """Fill a 3-D lesion; returns ``{z: new float32 slice}`` for every slice it touches."""
         mask_zyx = np.asarray(mask_zyx, bool)

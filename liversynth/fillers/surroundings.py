@@ -9,6 +9,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.fillers.compositing import CropBox, composite, crop_box, extract
+from liversynth.typing import SpacingZYX
 
 # Liver parenchyma lies well inside this range on any CT phase; it keeps air/bone out of the
 # reference when no liver mask is given.
@@ -104,7 +105,7 @@ def lesion_crops(
     liver_zyx: np.ndarray | None,
     bbox: tuple[int, int, int, int],
     z_range: tuple[int, int],
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     band_px: int,
 ) -> LesionCrops:
     """Crop slices ``z_range`` around a lesion whose union bounding box is ``bbox``.

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from liversynth.errors import LoadError
+from liversynth.geometry import lps_from_ras_xyz
 from liversynth.io.boundary import load_boundary, short_reason
 from liversynth.io.dicom_series import (
     SeriesGeometry,
@@ -158,11 +159,17 @@ def load_dicom(path: str | Path, limits: Limits | None = None) -> Volume:
         )
         hu = read_series_pixels(source, geometry.ordered, dtype, hu_writer)
         hu, display_affine = to_display(hu, geometry.affine_ras, inplace=True)
-        metadata = _metadata(source, geometry, display_affine)
-        return Volume(hu, spacing_zyx_mm(display_affine), str(path), metadata)
+        metadata = _metadata(source, geometry)
+        return Volume(
+            hu,
+            spacing_zyx_mm(display_affine),
+            str(path),
+            metadata,
+            affine_lps=lps_from_ras_xyz(display_affine),
+        )
 
 
-def _metadata(source: DicomSource, geometry: SeriesGeometry, display_affine: np.ndarray) -> dict:
+def _metadata(source: DicomSource, geometry: SeriesGeometry) -> dict:
     first = geometry.ordered[0]
     return {
         "format": "dicom",
@@ -175,7 +182,6 @@ def _metadata(source: DicomSource, geometry: SeriesGeometry, display_affine: np.
         "orientation": axcodes_of(geometry.affine_ras),
         "sorted_by": geometry.sorted_by,
         "notes": list(geometry.notes),
-        "affine_ras": display_affine.tolist(),
         # A flag only: names and ids themselves never enter metadata.
         "had_patient_identifiers": any(h.identifiers for h in geometry.ordered),
     }

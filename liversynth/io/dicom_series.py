@@ -14,9 +14,9 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from liversynth.errors import LoadError
+from liversynth.geometry import LPS_TO_RAS
 from liversynth.io.boundary import short_reason
 from liversynth.io.dicom_source import DicomSource
-from liversynth.io.orientation import LPS_TO_RAS
 
 CT_SOP_CLASSES = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1"}
 

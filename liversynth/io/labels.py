@@ -78,10 +78,9 @@ def _check_grid(
             f"labels shape {labels.shape} (from {path}) differs from image shape "
             f"{like.hu.shape} (from {like.source or 'the volume'})",
         )
-    like_affine = like.metadata.get("affine_ras")
-    if label_affine is None or like_affine is None:
+    if label_affine is None:
         return
-    like_affine = np.asarray(like_affine, dtype=np.float64)
+    like_affine = like.affine_ras
     spacing_ok = np.allclose(spacing_zyx_mm(label_affine), like.spacing_mm, rtol=1e-2)
     # Origins may differ by rounding in headers; half a voxel apart means another grid.
     tolerance = 0.5 * min(like.spacing_mm)

@@ -18,17 +18,18 @@ import numpy as np
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.geometry import default_affine_lps, lps_from_ras_xyz, ras_xyz_from_lps
 from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
 from liversynth.io.orientation import (
     axcodes_of,
-    default_display_affine,
     from_display,
     spacing_zyx_mm,
     to_display,
     validate_affine,
 )
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
 # gzip reads allocate a bytes object per request: keep requests small.
@@ -219,42 +220,57 @@ def load_nifti(path: str | Path, limits: Limits | None = None) -> Volume:
         hu, display_affine = to_display(hu, raw.affine_ras, inplace=True)
     metadata = dict(raw.info)
     metadata["modality"] = "CT"  # NIfTI does not say; the project only handles CT
-    metadata["affine_ras"] = display_affine.tolist()
     if raw.slope != 1.0 or raw.inter != 0.0:
         metadata["rescale"] = [raw.slope, raw.inter]
-    return Volume(hu, spacing_zyx_mm(display_affine), str(path), metadata)
+    return Volume(
+        hu,
+        spacing_zyx_mm(display_affine),
+        str(path),
+        metadata,
+        affine_lps=lps_from_ras_xyz(display_affine),
+        source_axcodes=axcodes_of(raw.affine_ras),
+    )
 
 
 def save_nifti(
     array_zyx: np.ndarray,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     path: str | Path,
     *,
     labels: bool = False,
+    affine_lps: np.ndarray | None = None,
     affine_ras: np.ndarray | None = None,
-    descrip: str | None = None,
+    voxel_order: str | None = None,
+    description: str | None = None,
 ) -> Path:
-    """Write a display-oriented array as a RAS NIfTI, atomically.
+    """Write a display-oriented array as NIfTI in the patient space it came from, atomically.
 
     The file is written to a temporary name in the same folder, fsynced, then renamed over
     ``path``, so a crash never leaves a half-written file under the final name.
-    :func:`liversynth.io.load_volume` (or ``load_labels``) reads it back to the same values.
+    :func:`liversynth.io.load_volume` (or ``load_labels``) reads it back to the same values
+    and the same ``affine_lps``.
 
     Args:
         array_zyx: ``(z, y, x)`` display-oriented voxels (HU, or label ids).
         spacing_mm: ``(z, y, x)`` voxel size in mm.
         path: ``.nii`` or ``.nii.gz`` destination.
         labels: write ``uint8`` label ids (values must be 0..255 integers).
-        affine_ras: the display grid's affine (``Volume.metadata["affine_ras"]``) to keep
-            the scanner position; its voxel size must match ``spacing_mm``.
-        descrip: the header's 80-byte ``descrip`` text (ASCII; longer text is cut), e.g.
-            "SYNTHETIC ..." so that any NIfTI viewer shows what the file is.
+        affine_lps: the display grid's geometry (``Volume.affine_lps``); default: no
+            position (:func:`liversynth.geometry.default_affine_lps`). Its voxel size must
+            match ``spacing_mm``.
+        affine_ras: the same geometry given as the display grid's RAS ``(x, y, z)`` affine
+            (``Volume.affine_ras``), for callers that hold that form; not with ``affine_lps``.
+        voxel_order: axis codes of the stored ``(i, j, k)`` axes, e.g. ``"LAS"``
+            (``Volume.source_axcodes`` writes a NIfTI source back in its own voxel order);
+            default ``"RAS"``.
+        description: the header's ``descrip`` (at most 80 ASCII characters kept), e.g.
+            ``"SYNTHETIC LiverSynth procedural"``.
 
     Returns:
         The written path.
 
     Raises:
-        ValueError: not a 3-D array, non-finite values, bad spacing or suffix.
+        ValueError: not a 3-D array, non-finite values, bad spacing, suffix or axis codes.
     """
     path = Path(path)
     if not is_nifti(path):
@@ -268,23 +284,44 @@ def save_nifti(
     if len(spacing) != 3 or not all(np.isfinite(s) and s > 0 for s in spacing):
         raise ValueError(f"{path}: spacing {spacing_mm} must be three positive numbers (mm)")
     arr = _storage_array(arr, labels, path)
-    display_affine = (
-        default_display_affine(spacing) if affine_ras is None else np.asarray(affine_ras, float)
-    )
+    display_affine = _display_affine_ras(spacing, affine_lps, affine_ras, path)
     if not np.allclose(spacing_zyx_mm(display_affine), spacing, rtol=1e-4):
         raise ValueError(f"{path}: affine voxel size disagrees with spacing {spacing}")
-    data_xyz, affine = from_display(arr, display_affine, ("R", "A", "S"))
+    data_xyz, affine = from_display(arr, display_affine, _axcodes(voxel_order, path))
     img = nib.Nifti1Image(data_xyz, affine)
     img.set_data_dtype(arr.dtype)
     img.header.set_xyzt_units("mm")
     img.set_qform(affine, code=1)
     img.set_sform(affine, code=1)
+    if description:
+        img.header["descrip"] = description.encode("ascii", "replace")[:80]
     if labels:
         img.header.set_intent("label")
-    if descrip:
-        img.header["descrip"] = descrip.encode("ascii", "replace")[:79]
     suffix = ".nii.gz" if path.name.lower().endswith(".gz") else ".nii"
     return atomic_write(path, lambda tmp: nib.save(img, tmp), suffix=suffix)
+
+
+def _display_affine_ras(
+    spacing: tuple[float, ...],
+    affine_lps: np.ndarray | None,
+    affine_ras: np.ndarray | None,
+    path: Path,
+) -> np.ndarray:
+    if affine_lps is not None and affine_ras is not None:
+        raise ValueError(f"{path}: pass affine_lps or affine_ras, not both")
+    if affine_lps is not None:
+        return ras_xyz_from_lps(affine_lps)
+    if affine_ras is not None:
+        return np.asarray(affine_ras, dtype=np.float64)
+    return ras_xyz_from_lps(default_affine_lps(spacing))
+
+
+def _axcodes(voxel_order: str | None, path: Path) -> tuple[str, str, str]:
+    codes = tuple((voxel_order or "RAS").upper())
+    axes = [{"L": 0, "R": 0, "P": 1, "A": 1, "S": 2, "I": 2}.get(c) for c in codes]
+    if len(codes) != 3 or None in axes or len(set(axes)) != 3:
+        raise ValueError(f"{path}: voxel order {voxel_order!r} must be 3 axis codes like 'LAS'")
+    return codes[0], codes[1], codes[2]
 
 
 def _storage_array(arr: np.ndarray, labels: bool, path: Path) -> np.ndarray:

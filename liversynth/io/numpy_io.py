@@ -1,5 +1,8 @@
 """NumPy ``.npy`` / ``.npz`` volumes (already in display orientation, ``(z, y, x)`` HU).
 
+An array carries no position: the volume gets the default geometry (voxel 0 at the LPS
+origin, axes along L, P, S with the stored voxel size; :mod:`liversynth.geometry`).
+
 ``.npz``: the array under key ``hu`` (or the only array), optional ``spacing_mm`` ``(z, y, x)``.
 Headers are read first so that sizes are checked before loading; pickles are never allowed.
 """
@@ -16,7 +19,7 @@ from liversynth.errors import LoadError
 from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
-from liversynth.io.orientation import default_display_affine
+from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
 
@@ -43,7 +46,7 @@ def _check(path: Path, shape: tuple[int, ...], dtype: np.dtype, limits: Limits |
 
 def read_numpy_array(
     path: str | Path, limits: Limits | None = None, key: str = "hu"
-) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+) -> tuple[np.ndarray, SpacingZYX | None]:
     """Return ``(array_zyx, spacing_mm or None)`` from a ``.npy`` or ``.npz`` file.
 
     Raises:
@@ -104,8 +107,10 @@ def load_numpy(path: str | Path, limits: Limits | None = None) -> Volume:
         hu = raw_to_hu(arr, 1.0, 0.0, path)
         hu = np.ascontiguousarray(hu)
     metadata: dict = {"format": "numpy", "modality": "CT", "orientation": "display (assumed)"}
+    notes = ["no position stored: voxel 0 at the origin, axes along L, P, S (LPS)"]
     if spacing is None:
-        metadata["notes"] = ["no spacing_mm stored: 1 mm assumed"]
+        notes.append("no spacing_mm stored: 1 mm assumed")
         spacing = (1.0, 1.0, 1.0)
-    metadata["affine_ras"] = default_display_affine(spacing).tolist()
+    metadata["notes"] = notes
+    # Volume's default geometry (liversynth.geometry.default_affine_lps of the spacing).
     return Volume(hu, spacing, str(path), metadata)

@@ -1,5 +1,8 @@
 """Orientation normalisation: any affine-described grid → radiological display order.
 
+Every function returns the moved grid's affine with the moved array, so the patient position
+survives the reordering (conventions: :mod:`liversynth.geometry`).
+
 The display array is indexed ``(z, y, x)``: row 0 is the patient's anterior side, column 0
 the patient's right, and z grows from feet to head. In nibabel's axis codes (which name the
 direction an index *increases* towards, in RAS+ world space) the voxel axes ``(x, y, z)``
@@ -23,10 +26,8 @@ from nibabel.orientations import (
 )
 
 from liversynth.errors import LoadError
-
-DISPLAY_AXCODES = ("L", "P", "S")
-# LPS world ↔ RAS world: negate x and y.
-LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+from liversynth.geometry import DISPLAY_AXCODES, default_affine_lps, ras_xyz_from_lps
+from liversynth.typing import SpacingZYX
 
 
 def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
@@ -46,7 +47,7 @@ def validate_affine(affine: np.ndarray, path: str | Path) -> np.ndarray:
     return aff
 
 
-def spacing_zyx_mm(affine: np.ndarray) -> tuple[float, float, float]:
+def spacing_zyx_mm(affine: np.ndarray) -> SpacingZYX:
     """Voxel size ``(z, y, x)`` in mm from a 4x4 affine whose columns are ``(x, y, z)``."""
     zooms = np.linalg.norm(np.asarray(affine, dtype=np.float64)[:3, :3], axis=0)
     return (float(zooms[2]), float(zooms[1]), float(zooms[0]))
@@ -125,7 +126,6 @@ def from_display(
     return data_xyz, affine
 
 
-def default_display_affine(spacing_mm: tuple[float, float, float]) -> np.ndarray:
-    """Affine of a display grid with the given ``(z, y, x)`` spacing and origin 0."""
-    sz, sy, sx = (float(s) for s in spacing_mm)
-    return np.diag([-sx, -sy, sz, 1.0])
+def default_display_affine(spacing_mm: SpacingZYX) -> np.ndarray:
+    """RAS ``(x, y, z)`` affine of a display grid with the given ``(z, y, x)`` spacing, origin 0."""
+    return ras_xyz_from_lps(default_affine_lps(spacing_mm))

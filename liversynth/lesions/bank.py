@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case
 
 BANK_FORMAT = "liversynth-lesion-bank"
@@ -48,7 +50,7 @@ class Lesion:
     component: int
     mask: np.ndarray
     bbox_start: tuple[int, int, int]
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     hu_stats: dict[str, float] = field(default_factory=dict)
     liver_mean_hu: float = float("nan")
     hu_patch: np.ndarray | None = None
@@ -215,11 +217,13 @@ class LesionBank:
                 arrays[f"hu_{i}"] = les.hu_patch.astype(np.float32)
         header = {"format": BANK_FORMAT, "version": BANK_VERSION, "lesions": self.index()}
         arrays["index_json"] = np.array(json.dumps(header))
-        tmp = path.with_name(path.name + ".tmp.npz")
         # numpy's stub puts `allow_pickle: bool` beside `**kwds: ArrayLike`, and mypy checks
         # every value of an unpacked dict against both; the keys here are never allow_pickle.
-        np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
-        tmp.replace(path)
+        atomic_write(
+            path,
+            lambda tmp: np.savez_compressed(tmp, **arrays),  # type: ignore[arg-type]
+            suffix=".npz",
+        )
         return path
 
     @classmethod

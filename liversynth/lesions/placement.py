@@ -23,6 +23,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.errors import PlacementError
+from liversynth.typing import SpacingZYX
 
 _MAX_EXACT_CHECKS = 300
 
@@ -43,7 +44,7 @@ class AllowedRegion:
     mask: np.ndarray
     offset: tuple[int, int, int]
     shape: tuple[int, int, int]
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     depth_mm: np.ndarray
     margin_mm: float
 
@@ -85,7 +86,7 @@ class Placement:
         }
 
 
-def _dist_mm(mask: np.ndarray, spacing: tuple[float, float, float]) -> np.ndarray:
+def _dist_mm(mask: np.ndarray, spacing: SpacingZYX) -> np.ndarray:
     return ndimage.distance_transform_edt(mask, sampling=spacing).astype(np.float32)
 
 
@@ -103,7 +104,7 @@ def allowed_region(
     tumour_mask_3d: np.ndarray | None,
     *,
     margin_mm: float,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     avoid_hu: float | None = None,
     hu_volume: np.ndarray | None = None,
     vessel_margin_mm: float = 2.0,
@@ -269,7 +270,7 @@ def place_lesion(
     rng: np.random.Generator,
     *,
     margin_mm: float,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     avoid_hu: float | None = None,
     hu_volume: np.ndarray | None = None,
 ) -> Placement:

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.lesions.masks import clean_mask
+from liversynth.typing import SpacingZYX
 
 MIN_DIAMETER_MM = 5.0
 MAX_DIAMETER_MM = 60.0
@@ -56,7 +57,7 @@ def _rotation_matrix(angles_deg: list[float]) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def make_shape(params: dict[str, Any], spacing_mm: tuple[float, float, float]) -> np.ndarray:
+def make_shape(params: dict[str, Any], spacing_mm: SpacingZYX) -> np.ndarray:
     """Rasterise a procedural lesion on a grid of voxel size ``spacing_mm`` ``(z, y, x)``.
 
     Returns:
@@ -95,7 +96,7 @@ def make_shape(params: dict[str, Any], spacing_mm: tuple[float, float, float]) -
 
 def procedural_lesion(
     rng: np.random.Generator,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     **kw: float,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw and rasterise one procedural lesion; returns ``(mask, params)``."""

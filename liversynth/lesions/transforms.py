@@ -28,6 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.lesions.masks import clean_mask_box
+from liversynth.typing import SpacingZYX
 
 # Interpolate masks as floats and threshold at one half: smoother than nearest-neighbour.
 _LEVEL = 0.5
@@ -184,9 +185,9 @@ def elastic(
 def random_transform(
     lesion_mask: np.ndarray,
     rng: np.random.Generator,
-    spacing_mm: tuple[float, float, float],
+    spacing_mm: SpacingZYX,
     *,
-    target_spacing_mm: tuple[float, float, float] | None = None,
+    target_spacing_mm: SpacingZYX | None = None,
     scale_range: tuple[float, float] = (0.8, 1.25),
     anisotropic_scale: float = 0.1,
     elastic_alpha_mm: tuple[float, float] = (0.0, 1.5),

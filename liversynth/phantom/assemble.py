@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liversynth.geometry import centred_affine_lps
 from liversynth.phantom import body, organs
 from liversynth.phantom.anatomy import Anatomy, draw_anatomy
 from liversynth.phantom.geometry import Z_EXTENT_MM, SliceGrid
@@ -12,6 +13,7 @@ from liversynth.phantom.texture import ct_noise, partial_volume, smooth_field
 from liversynth.phantom.tissues import Tissue, lookup_tables
 from liversynth.phantom.tumours import plan_tumours, render_tumour
 from liversynth.phantom.vessels import Segment, grow_tree, render_segments
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case, Volume
 
 NOISE_SIGMA_HU = 12.0
@@ -65,7 +67,7 @@ def _vessel_trees(rng: np.random.Generator, anat: Anatomy) -> list[Segment]:
 def make_phantom(
     seed: int = 0,
     shape: tuple[int, int, int] = (48, 256, 256),
-    spacing_mm: tuple[float, float, float] = (2.5, 1.5, 1.5),
+    spacing_mm: SpacingZYX = (2.5, 1.5, 1.5),
 ) -> Case:
     """A deterministic synthetic abdominal CT (portal venous phase) with liver and tumour labels.
 
@@ -73,6 +75,7 @@ def make_phantom(
     384 × 384 × 120 mm frame); ``spacing_mm`` is only recorded in the volume. The default shape
     matches the nominal frame exactly. Orientation follows :class:`liversynth.volume.Volume`:
     row 0 anterior, column 0 the patient's right (the liver is on the image's left), z feet → head.
+    Its patient position is centred on the LPS origin (:func:`liversynth.geometry.centred_affine_lps`).
 
     Args:
         seed: the same seed always gives identical arrays; different seeds give different
@@ -137,5 +140,6 @@ def make_phantom(
         (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2])),
         source=f"phantom seed={seed}",
         metadata=metadata,
+        affine_lps=centred_affine_lps(shape, spacing_mm),
     )
     return Case(name=f"phantom-{seed}", volume=volume, labels=labels)

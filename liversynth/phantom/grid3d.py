@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liversynth.phantom.geometry import FOV_MM, Z_EXTENT_MM
+from liversynth.typing import SpacingZYX
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Grid3D:
     shape: tuple[int, int, int]
 
     @property
-    def voxel_mm(self) -> tuple[float, float, float]:
+    def voxel_mm(self) -> SpacingZYX:
         """(x, y, z) size of one voxel in nominal mm."""
         d, h, w = self.shape
         return FOV_MM / w, FOV_MM / h, Z_EXTENT_MM / d

@@ -1,4 +1,8 @@
-"""Filler choice (GAN or a classical engine), model file, device and last fill time."""
+"""Filler choice (any engine of the registry), model file, device and last fill time.
+
+The combo lists :func:`~liversynth.fillers.registry.filler_infos`; each entry's tooltip is
+the engine's registry description, and the model row applies to engines that use a model.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,22 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from liversynth.authoring import Document
+from liversynth.fillers.registry import available_fillers, filler_info
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.binding import Connections
 from liversynth_gui.fill_controller import FillController
 from liversynth_gui.panels.common import action_button
 
-#: What each registry name means to a user (tooltips of the combo entries).
-FILLER_HINTS: dict[str, str] = {
-    "gan": "pix2pix generator (the paper's method)",
-    "mean": "mean liver HU around the lesion (baseline)",
-    "biharmonic": "biharmonic in-painting (classical baseline)",
-    "procedural": "shape-aware synthetic tumour texture",
-    "copy_paste": "a real lesion's texture moved here",
-}
-
 
 def device_name(device: str) -> str:
     """``"cuda:0"`` → ``"CUDA:0 (GPU)"``, ``"cpu"`` → ``"CPU"``."""
     return f"{device.upper()} (GPU)" if device.startswith("cuda") else device.upper()
+
+
+def _uses_model(name: str) -> bool:
+    """``True`` for a registered engine that takes a model file (``gan``)."""
+    return name in available_fillers() and filler_info(name).uses_model
 
 
 class FillerPanel(QtWidgets.QWidget):
@@ -85,9 +86,8 @@ class FillerPanel(QtWidgets.QWidget):
             self.combo.clear()
             for i, name in enumerate(names):
                 self.combo.addItem(name)
-                self.combo.setItemData(
-                    i, FILLER_HINTS.get(name, name), QtCore.Qt.ItemDataRole.ToolTipRole
-                )
+                hint = filler_info(name).description if name in available_fillers() else name
+                self.combo.setItemData(i, hint, QtCore.Qt.ItemDataRole.ToolTipRole)
             self.combo.setEnabled(True)
         if self.doc is not None:
             self._show_filler(self.doc.filler_name, self.doc.model_path)
@@ -96,7 +96,7 @@ class FillerPanel(QtWidgets.QWidget):
         name = self.combo.itemText(index)
         if self.doc is None or name == self.doc.filler_name:
             return
-        path = self.doc.model_path if name == "gan" else None
+        path = self.doc.model_path if _uses_model(name) else None
         self.controller.choose_filler(name, path)
 
     def _revert(self, *_args: object) -> None:
@@ -118,7 +118,7 @@ class FillerPanel(QtWidgets.QWidget):
         if i >= 0:
             with QtCore.QSignalBlocker(self.combo):
                 self.combo.setCurrentIndex(i)
-        if name != "gan":
+        if not _uses_model(name):
             self.model_label.setText("— (not used by this filler)")
         else:
             self.model_label.setText(Path(model_path).name if model_path else "bundled default")

@@ -1,7 +1,7 @@
 """The large authoring view: CT slice, coloured mask layers, brush cursor and the stamp ROI.
 
 The view only displays and converts mouse positions to array indices; it emits Qt signals that
-:mod:`liversynth_gui.binding` forwards to the document. ``ImageItem`` arrays are never painted into.
+:mod:`liversynth_gui.viewer.slice_binding` forwards to the document. ``ImageItem`` arrays are never painted into.
 """
 
 from __future__ import annotations

@@ -28,14 +28,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from liversynth.checkpoint import atomic_write
+from liversynth.atomic import atomic_write
 from liversynth.errors import LiverSynthError
+from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
-
-FILLERS = ("gan", "procedural", "copy_paste", "mean", "biharmonic")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -68,9 +67,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--filler",
-        choices=FILLERS,
+        choices=available_fillers(),
         default="procedural",
-        help="what paints the lesion (default procedural)",
+        help="what paints the lesion (default procedural): "
+        + "; ".join(f"{i.name}: {i.description}" for i in filler_infos()),
     )
     p.add_argument(
         "--model",
@@ -161,21 +161,17 @@ def _load_bank(
 def build_filler(
     name: str, *, bank_path: str | None, model: Path | None, device: str = "auto"
 ) -> Any:
-    """Build a filler by name (the CPU fillers without importing torch)."""
-    if name == "procedural":
-        from liversynth.fillers.procedural import ProceduralFiller
+    """Build a registered filler by name; an engine that needs a lesion bank gets ``bank_path``.
 
-        return ProceduralFiller()
-    if name == "copy_paste":
-        from liversynth.fillers.copy_paste import CopyPasteFiller
-
+    Raises:
+        LiverSynthError: the engine needs a bank and none was given.
+    """
+    if filler_info(name).needs_bank:
         if bank_path is None:
             raise LiverSynthError(
-                "--filler copy_paste needs real lesions: pass --lesions (a bank .npz or labelled cases)"
+                f"--filler {name} needs real lesions: pass --lesions (a bank .npz or labelled cases)"
             )
-        return CopyPasteFiller(bank_path)
-    from liversynth.fillers.registry import make_filler
-
+        return make_filler(name, model_path=model, device=device, bank=bank_path)
     return make_filler(name, model_path=model, device=device)
 
 
@@ -236,7 +232,8 @@ def _run_items(
     workers = max(1, min(int(args.workers), len(jobs)))
     bar = tqdm(total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", disable=None)
     records = []
-    if workers == 1 or args.filler == "gan":
+    # Model engines run in this process (one model in memory; a GPU is not shared by forks).
+    if workers == 1 or filler_info(args.filler).uses_model:
         for job in jobs:
             records.append(_one(ctx, filler, job))
             bar.update()
@@ -285,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
             args.filler, bank_path=bank_path, model=args.model, device=args.device
         )
         model_info = None
-        if args.filler == "gan":
+        if filler_info(args.filler).uses_model:
             path = Path(getattr(filler, "model_path", None) or args.model)
             model_info = {"file": path.name, "sha256": _sha256(path)}
         indices = [args.only_item] if args.only_item is not None else list(range(args.count))

@@ -19,6 +19,7 @@ from liversynth.errors import LiverSynthError, PlacementError
 from liversynth.fillers.surroundings import robust_stats
 from liversynth.lesions.bank import LesionBank
 from liversynth.lesions.placement import AllowedRegion, allowed_region
+from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case
 
 
@@ -35,15 +36,19 @@ class HealthyScan:
             liver (none in a healthy case), 0 elsewhere.
         region: where lesions may be placed.
         vessel_hu: the threshold used to avoid large bright vessels (None: not avoided).
+        affine_lps: the scan's patient geometry (``Volume.affine_lps``); outputs keep it.
+        source_axcodes: the source file's voxel order (NIfTI outputs are written in it).
     """
 
     name: str
     source: str
     hu: np.ndarray
-    spacing_mm: tuple[float, float, float]
+    spacing_mm: SpacingZYX
     labels: np.ndarray
     region: AllowedRegion
     vessel_hu: float | None
+    affine_lps: np.ndarray
+    source_axcodes: str | None = None
 
     @property
     def liver(self) -> np.ndarray:
@@ -89,7 +94,17 @@ def prepare_scan(
         avoid_hu=None if threshold is None else float(threshold),
         hu_volume=hu,
     )
-    return HealthyScan(case.name, case.volume.source, hu, spacing, labels, region, threshold)  # type: ignore[arg-type]
+    return HealthyScan(
+        case.name,
+        case.volume.source,
+        hu,
+        spacing,  # type: ignore[arg-type]
+        labels,
+        region,
+        threshold,
+        case.volume.affine_lps,
+        case.volume.source_axcodes,
+    )
 
 
 def _filled(liver: np.ndarray) -> np.ndarray:
@@ -115,6 +130,7 @@ class SynthContext:
             arrays[f"labels_{i}"] = s.labels
             arrays[f"allowed_{i}"] = s.region.mask
             arrays[f"depth_{i}"] = s.region.depth_mm
+            arrays[f"affine_{i}"] = s.affine_lps
             index.append(
                 {
                     "name": s.name,
@@ -123,6 +139,7 @@ class SynthContext:
                     "vessel_hu": s.vessel_hu,
                     "region_offset": list(s.region.offset),
                     "margin_mm": s.region.margin_mm,
+                    "source_axcodes": s.source_axcodes,
                 }
             )
         arrays["index_json"] = np.array(json.dumps({"scans": index, "bank_path": self.bank_path}))
@@ -153,6 +170,8 @@ class SynthContext:
                         npz[f"labels_{i}"],
                         region,
                         e["vessel_hu"],
+                        npz[f"affine_{i}"],
+                        e["source_axcodes"],
                     )
                 )
         bank = LesionBank.load(meta["bank_path"]) if meta["bank_path"] else None

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from liversynth.atomic import atomic_write
+from liversynth.fillers.registry import available_fillers, filler_infos
 from liversynth.windowing import PRESETS, to_uint8
 from model_training.synthesis.command import build_filler
 from model_training.synthesis.context import build_context
@@ -31,18 +33,29 @@ def _crop(image: np.ndarray, centre: tuple[int, int], size: int) -> np.ndarray:
     return image[y0 : y0 + size, x0 : x0 + size]
 
 
+def grid_fillers(model: Path | None = None) -> list[str]:
+    """The grid's default columns: every registered engine, model engines only with ``model``."""
+    return [i.name for i in filler_infos() if model is not None or not i.uses_model]
+
+
 def render_grid(
     healthy: Sequence[Path],
     lesions: Sequence[Path],
     out: Path,
     *,
     rows: int = 4,
-    fillers: Sequence[str] = ("procedural", "copy_paste", "mean", "biharmonic"),
+    fillers: Sequence[str] | None = None,
     seed: int = 0,
     crop_px: int = 112,
     model: Path | None = None,
 ) -> Path:
-    """Draw ``rows`` items × (healthy + each filler) and save a PNG."""
+    """Draw ``rows`` items × (healthy + each filler) and save a PNG.
+
+    Args:
+        fillers: registry names (default :func:`grid_fillers`: every registered engine, those
+            that need a model file only when ``model`` is given).
+    """
+    fillers = list(fillers) if fillers is not None else grid_fillers(model)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,8 +105,7 @@ def render_grid(
         fontsize=9,
     )
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=110), suffix=".png")
     plt.close(fig)
     bank_path.unlink(missing_ok=True)
     return out
@@ -109,7 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
-        "--fillers", nargs="+", default=["procedural", "copy_paste", "mean", "biharmonic"]
+        "--fillers",
+        nargs="+",
+        choices=available_fillers(),
+        default=None,
+        help="columns (default: every registered engine; model engines only with --model)",
     )
     p.add_argument("--model", type=Path, default=None)
     args = p.parse_args(argv)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.errors import PlacementError
+from liversynth.geometry import crop_affine_lps
 from liversynth.lesions.placement import Placement, place_in_region
 from liversynth.lesions.shapes import MAX_DIAMETER_MM, MIN_DIAMETER_MM, procedural_lesion
 from liversynth.lesions.transforms import random_transform
@@ -47,6 +48,11 @@ class Item:
     scan: HealthyScan
     z_range: tuple[int, int] = (0, 0)
     changed: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def affine_lps(self) -> np.ndarray:
+        """Patient geometry of ``hu`` (the source scan's, moved to the first written slice)."""
+        return crop_affine_lps(self.scan.affine_lps, (self.z_range[0], 0, 0))
 
 
 def _draw_lesion(

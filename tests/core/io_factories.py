@@ -14,6 +14,8 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
+from liversynth.typing import SpacingZYX
+
 MODALITY_SOP = {"CT": CTImageStorage, "MR": MRImageStorage}
 
 
@@ -79,7 +81,7 @@ def ct_slice_dataset(
 def write_series(
     folder: Path,
     display_zyx: np.ndarray,
-    spacing_zyx: tuple[float, float, float] = (2.5, 0.8, 0.7),
+    spacing_zyx: SpacingZYX = (2.5, 0.8, 0.7),
     *,
     flipped_inplane: bool = False,
     instances_descending: bool = False,
@@ -143,16 +145,18 @@ def zip_folder(folder: Path, archive: Path, arcname_root: str | None = None) -> 
 def display_to_nifti(
     path: Path,
     display_zyx: np.ndarray,
-    spacing_zyx: tuple[float, float, float] = (2.5, 0.8, 0.7),
+    spacing_zyx: SpacingZYX = (2.5, 0.8, 0.7),
     axcodes: str = "RAS",
     *,
     dtype: type | None = None,
     slope: float | None = None,
     intercept: float | None = None,
+    origin_lps: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> Path:
     """Write a display volume as NIfTI whose voxel axes follow ``axcodes`` (built by hand).
 
-    Supported codes: any permutation of one of L/R, one of A/P, one of S/I.
+    Supported codes: any permutation of one of L/R, one of A/P, one of S/I. ``origin_lps`` is
+    the DICOM LPS position (mm) of display voxel ``(0, 0, 0)`` whatever the voxel order.
     """
     sz, sy, sx = spacing_zyx
     nz, ny, nx = display_zyx.shape
@@ -174,7 +178,7 @@ def display_to_nifti(
         "I": ("z", -1),
     }
     columns = []
-    origin = np.zeros(3)
+    origin = np.array([-origin_lps[0], -origin_lps[1], origin_lps[2]], dtype=np.float64)
     order = []
     for code in axcodes:
         axis, sign = code_axis[code]

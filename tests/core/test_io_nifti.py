@@ -50,10 +50,17 @@ def test_save_keeps_the_scanner_position_and_overwrites_atomically(tmp_path: Pat
     vol = load_volume(src)
     target = tmp_path / "copy.nii.gz"
     target.write_bytes(b"old content")
-    save_nifti(vol.hu, vol.spacing_mm, target, affine_ras=np.asarray(vol.metadata["affine_ras"]))
+    save_nifti(
+        vol.hu, vol.spacing_mm, target, affine_lps=vol.affine_lps, voxel_order=vol.source_axcodes
+    )
     again = load_volume(target)
     np.testing.assert_array_equal(again.hu, display)
-    np.testing.assert_allclose(again.metadata["affine_ras"], vol.metadata["affine_ras"], atol=1e-4)
+    np.testing.assert_allclose(again.affine_lps, vol.affine_lps, atol=1e-4)
+    # Written back in the source's voxel order (LAS), with the source's affine.
+    np.testing.assert_allclose(nib.load(target).affine, nib.load(src).affine, atol=1e-5)
+    np.testing.assert_array_equal(
+        np.asarray(nib.load(target).dataobj), np.asarray(nib.load(src).dataobj)
+    )
 
 
 def test_labels_round_trip(tmp_path: Path) -> None:

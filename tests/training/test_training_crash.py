@@ -74,10 +74,13 @@ def test_sigkill_at_random_moments_never_corrupts_the_state(tmp_path: Path) -> N
         proc.wait()
         reached = _steps_logged(run)
         assert reached > 0, proc.stderr.read().decode() if proc.stderr else ""
-        state = load_training_state(run / "state.safetensors").state  # never corrupt
-        assert reached - state.global_step <= EVERY  # at most one checkpoint interval lost
-        print(f"killed after step {reached}, checkpoint at {state.global_step}")
-        reached = state.global_step
+        # A kill before the first checkpoint leaves no state (a loaded machine can be that
+        # slow); otherwise the state must load (never corrupt).
+        path = run / "state.safetensors"
+        step = load_training_state(path).state.global_step if path.exists() else 0
+        assert reached - step <= EVERY  # at most one checkpoint interval lost
+        print(f"killed after step {reached}, checkpoint at {step}")
+        reached = step
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     final = load_training_state(run / "state.safetensors").state
