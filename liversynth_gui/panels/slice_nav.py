@@ -70,11 +70,12 @@ class SliceNavigator(QtWidgets.QWidget):
                 w.setValue(doc.slice_index + 1)
         self.total.setText(f"/ {n}")
         assert doc.case is not None
-        z_mm = doc.slice_index * doc.case.volume.spacing_mm[0]
+        rows, cols = doc.slice_shape
+        z_mm = doc.case.volume.index_to_lps_mm(doc.slice_index, (rows - 1) / 2, (cols - 1) / 2)[2]
         tumour = doc.tumour_mask()
         marks = []
         if tumour is not None and tumour.any():
             marks.append("tumour")
         if doc.mask.any():
             marks.append("lesion")
-        self.info.setText(f"z = {z_mm:.1f} mm" + (f" · {', '.join(marks)}" if marks else ""))
+        self.info.setText(f"z = {z_mm:.1f} mm (LPS)" + (f" · {', '.join(marks)}" if marks else ""))

@@ -146,12 +146,12 @@ class SliceBinding(QtCore.QObject):
         assert doc is not None and doc.case is not None
         z = doc.slice_index
         w = doc.window
-        z_mm = z * doc.case.volume.spacing_mm[0]
+        z_mm = slice_z_lps_mm(doc)
         synthetic = self.show_synthetic and shown_slice_fill(doc) is not None
         shown = "SYNTHETIC" if synthetic else "original"
         # Three short lines: the bottom-centre "P" letter stays clear.
         self.view.set_info(
-            f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · {z_mm:.1f} mm · {shown}\n"
+            f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · z {z_mm:.1f} mm · {shown}\n"
             f"W {w.width_hu:.0f}  L {w.center_hu:.0f}"
         )
 
@@ -287,6 +287,14 @@ def describe_pane_pixel(doc: Document, row: int, col: int) -> str:
     return f"{text}   row {row:3d}  col {col:3d}  slice {doc.slice_index + 1}/{doc.n_slices}"
 
 
+def slice_z_lps_mm(doc: Document) -> float:
+    """LPS z (mm, patient feet → head) of the shown slice's centre: the table position a
+    scanner console and PACS show for it."""
+    assert doc.case is not None
+    rows, cols = doc.slice_shape
+    return doc.case.volume.index_to_lps_mm(doc.slice_index, (rows - 1) / 2, (cols - 1) / 2)[2]
+
+
 def shown_slice_fill(doc: Document) -> np.ndarray | None:
     """The last fill (HU) when it belongs to the shown slice, else ``None``."""
     return doc.last_fill if doc.last_fill_z == doc.slice_index else None
@@ -301,10 +309,12 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
     assert doc.case is not None
     vol = doc.case.volume
     hu = float(vol.hu[z, row, col])
-    sz, sy, sx = vol.spacing_mm
+    # The scanner's patient coordinates (DICOM LPS), as PACS, 3D Slicer (which shows RAS:
+    # x and y negated) and ITK-SNAP give them for the same voxel.
+    x_mm, y_mm, z_mm = vol.index_to_lps_mm(z, row, col)
     text = (
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
-        f"   ({col * sx:6.1f}, {row * sy:6.1f}, {z * sz:6.1f}) mm"
+        f"   LPS ({x_mm:7.1f}, {y_mm:7.1f}, {z_mm:7.1f}) mm"
     )
     synthetic = shown_slice_fill(doc)
     if synthetic is not None and bool(doc.mask[row, col]):
