@@ -169,6 +169,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if width_px < 1500 or height_px < 900:
             self.tools_dock.setMinimumWidth(250)
             self.help_dock.hide()
+            self.resizeDocks(
+                [self.tools_dock, self.compare_dock], [250, 1], QtCore.Qt.Orientation.Horizontal
+            )
         if width_px < 1200:
             self.tabifyDockWidget(self.compare_dock, self.tools_dock)
             self.compare_dock.raise_()
