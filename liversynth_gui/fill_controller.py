@@ -42,6 +42,7 @@ def build_filler(name: str, model_path: str | None) -> SliceFiller:
     from liversynth.fillers.registry import make_filler
 
     torch.set_num_threads(max(1, usable_cores() - 1))
+    make_filler(PREVIEW_FILLER)  # its imports (~1.5 s of scikit-image) happen here, not on a click
     filler = make_filler(name, model_path=model_path, device="auto")
     yy, xx = np.mgrid[:160, :160]
     disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
