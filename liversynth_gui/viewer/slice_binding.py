@@ -170,7 +170,14 @@ class SliceBinding(QtCore.QObject):
                 self._mask_settled()
 
     def _mask_settled(self) -> None:
-        """A step finished (stroke end, undo...): warning and comparison panes catch up."""
+        """A step finished (stroke end, undo...): overlay, warning and panes catch up.
+
+        The overlay is redrawn from the document here too, not only on ``mask_changed``: every
+        history step ends in this event, so the main view can never keep an undone stroke.
+        """
+        doc = self.doc
+        if doc is not None and doc.has_case:
+            self.view.layers["lesion"].set_mask(doc.mask)
         self._update_warning()
         self._side_changed()
 
