@@ -33,6 +33,9 @@ from liversynth_gui.viewer.slice_binding import SliceBinding
 from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.worker import FillWorker
 
+#: Width of the tools column on screens narrower than 1500 px (it scrolls sideways if needed).
+SMALL_TOOLS_PX = 300
+
 
 @dataclass
 class WindowOptions:
@@ -123,10 +126,17 @@ class MainWindow(QtWidgets.QMainWindow):
             wrap.addWidget(panel)
             col.addWidget(group(title, wrap))
         col.addStretch(1)
+        # Lists of long names (real lesions, fillers) must not widen the column on a laptop.
+        for combo in tools.findChildren(QtWidgets.QComboBox):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        for spin in tools.findChildren(QtWidgets.QAbstractSpinBox):
+            spin.setMinimumWidth(64)  # below its "120.00 mm" hint; the value stays readable
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(tools)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tools_dock = self._dock("Tools", scroll, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tools_dock.setMinimumWidth(360)
 
@@ -147,7 +157,9 @@ class MainWindow(QtWidgets.QMainWindow):
             compare_scroll,
             QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        compare_scroll.setMinimumWidth(compare.minimumSizeHint().width() + 4)
+        compare_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar_px = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        compare_scroll.setMinimumWidth(compare.minimumSizeHint().width() + scrollbar_px + 4)
         self.help_dock = self._dock(
             "How to (F1)", self.help, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -167,10 +179,12 @@ class MainWindow(QtWidgets.QMainWindow):
         The comparison panes never shrink below ``MIN_PANE_PX``: their dock scrolls instead.
         """
         if width_px < 1500 or height_px < 900:
-            self.tools_dock.setMinimumWidth(250)
+            self.tools_dock.setMinimumWidth(SMALL_TOOLS_PX)
             self.help_dock.hide()
             self.resizeDocks(
-                [self.tools_dock, self.compare_dock], [250, 1], QtCore.Qt.Orientation.Horizontal
+                [self.tools_dock, self.compare_dock],
+                [SMALL_TOOLS_PX, 1],
+                QtCore.Qt.Orientation.Horizontal,
             )
         if width_px < 1200:
             self.tabifyDockWidget(self.compare_dock, self.tools_dock)

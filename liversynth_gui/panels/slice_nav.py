@@ -35,7 +35,12 @@ class SliceNavigator(QtWidgets.QWidget):
         # Digits typed after a slice number must not pile up in the box (they are presets).
         self.spin.editingFinished.connect(self._typed)
         self.info = QtWidgets.QLabel("")
-        self.info.setMinimumWidth(140)
+        # On a narrow window the read-out gives way (cut), the slider keeps a usable length.
+        self.info.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        self.info.setMinimumWidth(60)
+        self.slider.setMinimumWidth(120)
         row.addWidget(QtWidgets.QLabel("Slice"))
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)

@@ -26,7 +26,7 @@ def test_layout_fits_small_screens(window: Any, width: int, height: int) -> None
         view = box.getViewWidget()
         assert view.width() >= MIN_PANE_PX and view.height() >= MIN_PANE_PX
     # The big image keeps a usable size.
-    assert window.view.width() >= (480 if width > 1300 else 400), window.view.width()
+    assert window.view.width() >= (440 if width > 1300 else 400), window.view.width()
     assert window.view.height() >= 400
     # Every tools panel (the filler section last) can be scrolled into view.
     window.tools_dock.raise_()
