@@ -126,7 +126,9 @@ def resolve_source(
         if hit is None and name == "volume_path":
             raise CaseFilesMissingError(session_path, saved, places)
         found[name] = str(hit) if hit is not None else saved
-    return dataclasses.replace(source, **found)
+    return dataclasses.replace(
+        source, volume_path=found["volume_path"], labels_path=found["labels_path"]
+    )
 
 
 def session_json(doc: Document, session_dir: Path | None = None) -> dict[str, Any]:

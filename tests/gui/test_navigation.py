@@ -91,6 +91,9 @@ def test_overlay_keys_toggle_layers_and_sliders_set_opacity(window: Any, qtbot: 
 
 def test_status_bar_reads_hu_and_position_under_the_cursor(window: Any, qtbot: Any) -> None:
     doc = window.doc
+    # Move from elsewhere first: Qt sends no move event when the cursor is already there.
+    qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 10, 10))
+    qtbot.wait(30)  # beyond pyqtgraph's mouse-move rate limit
     qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 50, 70))
     text = window.status.hover.text()
     hu = int(round(float(doc.case.volume.hu[doc.slice_index, 50, 70])))

@@ -18,6 +18,8 @@ def _hu_text(doc: Any, z: int, row: int, col: int) -> str:
 def test_hu_read_out_follows_slice_changes_without_mouse_move(window: Any, qtbot: Any) -> None:
     doc = window.doc
     doc.set_slice(5)
+    qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 10, 10))
+    qtbot.wait(30)  # beyond pyqtgraph's mouse-move rate limit
     qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 60, 64))
     assert f"slice 6/{doc.n_slices}" in window.status.hover.text()
     # Keys, then the wheel, change the slice; the mouse stays where it was.
@@ -49,6 +51,8 @@ def test_position_read_out_is_in_patient_lps_coordinates(
     window.doc.open_case(Case("placed", volume, small_case.labels), source=CaseSource())
     doc = window.doc
     doc.set_slice(4)
+    qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 10, 10))
+    qtbot.wait(30)  # beyond pyqtgraph's mouse-move rate limit
     qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 50, 70))
     x, y, z = volume.index_to_lps_mm(4, 50, 70)
     assert (x, y, z) == (-180.0 + 70 * sx, -150.0 + 50 * sy, -412.5 + 4 * sz)
