@@ -166,7 +166,7 @@ def brush(ctx: BenchContext) -> dict[str, Any]:
     from PySide6 import QtCore
 
     from liversynth.authoring import CaseSource
-    from liversynth.authoring.case_loading import demo_slice
+    from liversynth.authoring.opening import demo_slice
     from liversynth.fillers.gan import default_model_path
     from liversynth_gui.app import make_app
     from liversynth_gui.fill_controller import DEBOUNCE_MS, build_filler

@@ -111,7 +111,7 @@ def run(ctx: BenchContext, trials: int = 12) -> dict[str, Any]:
     from PySide6 import QtCore
 
     from liversynth.authoring import CaseSource
-    from liversynth.authoring.case_loading import demo_slice
+    from liversynth.authoring.opening import demo_slice
     from liversynth.fillers.gan import default_model_path
     from liversynth_gui.app import make_app
     from liversynth_gui.fill_controller import build_filler

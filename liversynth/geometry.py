@@ -41,6 +41,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from liversynth.typing import SpacingZYX
+
 #: LPS world <-> RAS world (negate x and y); its own inverse.
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 #: Swaps index order (z, y, x, 1) <-> (x, y, z, 1); its own inverse.
@@ -90,7 +92,7 @@ def ras_xyz_from_lps(affine_lps: np.ndarray) -> np.ndarray:
     return LPS_TO_RAS @ np.asarray(affine_lps, dtype=np.float64) @ ZYX_XYZ
 
 
-def spacing_of(affine_lps: np.ndarray) -> tuple[float, float, float]:
+def spacing_of(affine_lps: np.ndarray) -> SpacingZYX:
     """Voxel size ``(z, y, x)`` in mm: the lengths of the first three columns."""
     norms = np.linalg.norm(np.asarray(affine_lps, dtype=np.float64)[:3, :3], axis=0)
     return (float(norms[0]), float(norms[1]), float(norms[2]))

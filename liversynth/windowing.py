@@ -153,3 +153,23 @@ def liver_window(
         return PRESETS["liver"]
     step = max(1, values.size // max_samples)
     return Window(float(np.round(np.median(values[::step]))), LIVER_WIDTH_HU)
+
+
+#: Smallest window width reachable by dragging, HU.
+MIN_DRAG_WIDTH_HU = 1.0
+
+
+def dragged_window(window: Window, dx_px: float, dy_px: float) -> Window:
+    """The window after a right-drag of (dx, dy) screen pixels, as on a CT console.
+
+    Dragging right widens the window, dragging down raises the level (the image darkens).
+    The step scales with the current width (a 400 HU window moves ~2 HU per pixel), so both
+    narrow liver windows and wide bone windows are easy to adjust.
+
+    Example:
+        >>> dragged_window(Window(40.0, 400.0), 10, -10)
+        Window(center_hu=20.0, width_hu=420.0)
+    """
+    hu_per_px = max(window.width_hu / 200.0, 0.5)
+    width = max(window.width_hu + dx_px * hu_per_px, MIN_DRAG_WIDTH_HU)
+    return Window(window.center_hu + dy_px * hu_per_px, width)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from liversynth.authoring.export_work import (
+from liversynth.authoring.exporting import (
     ExportSnapshot,
     export_dicom,
     export_mask,

@@ -7,33 +7,25 @@ shown in a dialog and the app keeps its current case.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import Protocol
 
 from PySide6 import QtCore, QtWidgets
 
-from liversynth.authoring import CaseSource, Document
-from liversynth.authoring.autosave import (
-    Autosaver,
-    find_recoverable,
-    recover,
-    remove_autosave,
-)
-from liversynth.authoring.case_loading import (
+from liversynth.authoring import Document
+from liversynth.authoring.autosave import Autosaver, find_recoverable, remove_autosave
+from liversynth.authoring.opening import (
     LoadedCase,
     demo_case,
     files_case,
+    labels_case,
+    recovered_document,
+    session_document,
+    split_dropped,
 )
-from liversynth.authoring.session import (
-    SESSION_SUFFIX,
-    CaseFilesMissingError,
-    load_session,
-    save_session,
-)
+from liversynth.authoring.session import SESSION_SUFFIX, CaseFilesMissingError, save_session
 from liversynth.errors import LiverSynthError
-from liversynth.volume import Case
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
@@ -42,8 +34,6 @@ from liversynth_gui.recent import RecentFiles
 
 #: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).
 AUTOSAVE_PERIOD_MS = 30_000
-#: Words in a file name that mark it as labels when two files are dropped together.
-LABEL_HINTS = ("seg", "label", "mask")
 
 
 class DocumentHost(Protocol):
@@ -58,37 +48,6 @@ class DocumentHost(Protocol):
     def capture_view_state(self) -> dict[str, object]: ...
 
     def restore_view_state(self, state: dict[str, object]) -> None: ...
-
-
-def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
-    """The session's case when it is the phantom and the demo cache has it (else None)."""
-    from liversynth.authoring.session import read_session
-
-    meta, _masks, _stamp = read_session(path)
-    source = CaseSource.from_json(meta.get("source") or {})
-    if source.phantom_seed is None or not source.phantom_shape or not source.phantom_spacing_mm:
-        return None
-    return demo_case(
-        source.phantom_seed, source.phantom_shape, source.phantom_spacing_mm, cache_dir=cache_dir
-    ).case
-
-
-def session_case(
-    path: str | Path, cache_dir: Path | None, volume_path: str | None = None
-) -> Document:
-    """Reopen a session; a phantom case comes from the demo cache when possible.
-
-    Args:
-        path: the session file.
-        cache_dir: the demo cache.
-        volume_path: where the user located the CT ("Locate…").
-    """
-    return load_session(path, case=_cached_phantom(path, cache_dir), volume_path=volume_path)
-
-
-def recovered_case(path: str | Path, cache_dir: Path | None) -> Document:
-    """Reopen an autosave as unsaved work (``session_path`` = the user's last saved file)."""
-    return recover(path, case=_cached_phantom(path, cache_dir))
 
 
 class FileCommands(QtCore.QObject):
@@ -193,12 +152,8 @@ class FileCommands(QtCore.QObject):
         if len(paths) == 1:
             self.open_path(paths[0])
             return
-        labels = [p for p in paths if any(h in Path(p).name.lower() for h in LABEL_HINTS)]
-        volumes = [p for p in paths if p not in labels]
-        if volumes and labels:
-            self.open_case_files(volumes[0], labels[0])
-        else:
-            self.open_case_files(paths[0], paths[1])
+        volume, labels = split_dropped(paths)
+        self.open_case_files(volume, labels)
 
     def open_path(self, path: str) -> None:
         """Open a session (``.lsession``) or a volume / case folder."""
@@ -253,21 +208,11 @@ class FileCommands(QtCore.QObject):
             if not self.confirm_discard("replace the labels"):
                 return
             mapping = self.label_mappings.get(path)
+        # Read the document here, in the GUI thread: the background job gets plain values
+        # (the Document is only ever touched from the thread that owns it).
         volume, source, name = doc.case.volume, doc.source, doc.case.name
-
-        def work() -> LoadedCase:
-            from liversynth.io import load_labels
-
-            labels = load_labels(path, like=volume, mapping=mapping)
-            return LoadedCase(
-                Case(name, volume, labels),
-                # Keep where the image came from (file or phantom); only the labels change.
-                dataclasses.replace(source, labels_path=str(path), label_mapping=mapping),
-                name,  # the window keeps the case's title, not the labels file's name
-            )
-
         self.runner.run(
-            mapping_guard(work),
+            mapping_guard(lambda: labels_case(volume, source, name, path, mapping)),
             self.label_mappings.asking(
                 self.parent_widget, lambda m: self.open_labels(path, m), self._case_loaded
             ),
@@ -285,7 +230,7 @@ class FileCommands(QtCore.QObject):
 
         def work() -> object:
             try:
-                return session_case(path, self.cache_dir, volume_path)
+                return session_document(path, self.cache_dir, volume_path)
             except CaseFilesMissingError as err:
                 return err
 
@@ -396,7 +341,7 @@ class FileCommands(QtCore.QObject):
                 for path in found:
                     remove_autosave(path)
 
-        self.runner.run(lambda: recovered_case(newest, self.cache_dir), recovered)
+        self.runner.run(lambda: recovered_document(newest, self.cache_dir), recovered)
         return True
 
     def shutdown(self) -> None:

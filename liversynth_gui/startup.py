@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from liversynth_gui.launch import LaunchConfig
+
 if TYPE_CHECKING:
-    from liversynth_gui.__main__ import LaunchConfig
     from liversynth_gui.main_window import MainWindow
 
 #: Give up waiting for the screenshot's fill after this long, ms.

@@ -89,13 +89,6 @@ def wrap(module: torch.nn.Module, ctx: DistContext, device: torch.device) -> tor
     return torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
 
 
-def unwrap(module: torch.nn.Module) -> torch.nn.Module:
-    """The plain module inside a DDP wrapper."""
-    return (
-        module.module if isinstance(module, torch.nn.parallel.DistributedDataParallel) else module
-    )
-
-
 def any_rank(flag: bool, ctx: DistContext, device: torch.device) -> bool:
     """True on every rank when ``flag`` is true on any (so all ranks stop together)."""
     if not ctx.enabled:
@@ -109,12 +102,3 @@ def barrier(ctx: DistContext) -> None:
     """Wait for every rank (no-op in one process)."""
     if ctx.enabled:
         dist.barrier()
-
-
-def mean_over_ranks(values: torch.Tensor, ctx: DistContext) -> torch.Tensor:
-    """Average a tensor over ranks (for logging); identity in one process."""
-    if not ctx.enabled:
-        return values
-    values = values.clone()
-    dist.all_reduce(values, op=dist.ReduceOp.SUM)
-    return values / ctx.world

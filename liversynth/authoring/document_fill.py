@@ -1,7 +1,8 @@
 """The fill part of the document: filler choice, generation-numbered requests, results, metrics.
 
 A mixin of :class:`~liversynth.authoring.document.Document` (kept apart so each file stays one
-concept); it only uses the document's public reading API, declared below for type checkers.
+concept). It owns the fill state (``filler_name``, ``generation``, ``last_*``) and reads the
+document only through its public API, declared below for type checkers.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ class FillingMixin:
     events: DocumentEvents
     case: Case | None
     revision: int
-    _slice_index: int
 
     if TYPE_CHECKING:
+
+        @property
+        def slice_index(self) -> int: ...
 
         def mask_for(self, z: int) -> np.ndarray: ...
         def slice_hu(self, z: int | None = None) -> np.ndarray: ...
@@ -86,7 +89,7 @@ class FillingMixin:
             return None
         return FillRequest(
             generation=self.generation,
-            z=self._slice_index,
+            z=self.slice_index,
             slice_hu=self.slice_hu(),
             mask=mask.copy(),
             liver_mask=self.liver_mask(),
@@ -107,7 +110,7 @@ class FillingMixin:
                 (default: the current mask of ``result.z``). A ``preview`` result is shown
                 but not measured, and a preview never replaces the real fill of its request.
         """
-        if result.generation != self.generation or result.z != self._slice_index:
+        if result.generation != self.generation or result.z != self.slice_index:
             return False
         if result.preview and self.last_fill is not None and not self.last_fill_preview:
             if self.last_fill_generation == result.generation:
@@ -136,7 +139,7 @@ class FillingMixin:
         """``True`` when :attr:`last_fill` was made from the mask now shown."""
         return (
             self.last_fill is not None
-            and self.last_fill_z == self._slice_index
+            and self.last_fill_z == self.slice_index
             and self.last_fill_mask is not None
             and np.array_equal(self.last_fill_mask, self.mask)
         )

@@ -1,7 +1,9 @@
 """The stamp part of the document: a floating lesion shape posed, then committed as one step.
 
 A mixin of :class:`~liversynth.authoring.document.Document` (kept apart so each file stays one
-concept); it only uses the document's public API, declared below for type checkers.
+concept). It owns the stamp state (``_stamp`` and the lesion-components cache); of the rest of
+the document it uses the public API plus ``_require_case``, all declared below for type
+checkers.
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ import numpy as np
 from PySide6 import QtCore
 
 from liversynth.authoring import Document, LesionStamp
+from liversynth.windowing import dragged_window
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.viewer.tool import Tool
-from liversynth_gui.viewer.window_drag import dragged_window
 
 #: The banner shown while the floating stamp or the mask leaves the liver.
 OUTSIDE_LIVER_WARNING = "⚠ {pct:.0f}% of the lesion lies outside the liver"

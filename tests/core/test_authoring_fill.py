@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
 import numpy as np
 import pytest
 from authoring_cases import TUMOUR_Z, small_case
 
-from liversynth.authoring import Document, FillRequest, FillResult, run_fill
+from liversynth.authoring import Document, FillRequest, run_fill
 
 
 class ConstantFiller:
@@ -71,7 +73,7 @@ def test_result_of_latest_request_is_applied_with_metrics() -> None:
     doc.events.metrics_changed.connect(seen.append)
     request = doc.request_fill()
     result = run_fill(ConstantFiller(200.0), request)
-    assert result.generation == request.generation and result.elapsed_ms >= 0
+    assert result.generation == request.generation and result.z == request.z
     assert doc.apply_fill_result(result)
     np.testing.assert_array_equal(doc.last_fill, result.filled_hu)
     assert doc.last_fill_ms == result.elapsed_ms and doc.last_fill_device == "cpu"
@@ -148,7 +150,20 @@ def test_run_fill_rejects_a_wrong_shape() -> None:
     doc = _doc_with_mask()
     with pytest.raises(ValueError, match="shape"):
         run_fill(Broken(), doc.request_fill())
-    assert FillResult  # exported for the worker
+
+
+def test_the_fill_is_timed() -> None:
+    class Sleepy(ConstantFiller):
+        def fill(self, slice_hu: np.ndarray, mask: np.ndarray, **kw: Any) -> np.ndarray:
+            time.sleep(0.05)
+            return super().fill(slice_hu, mask, **kw)
+
+    doc = _doc_with_mask()
+    request = doc.request_fill()
+    before = time.perf_counter()
+    result = run_fill(Sleepy(200.0), request)
+    wall_ms = (time.perf_counter() - before) * 1000.0
+    assert 50.0 <= result.elapsed_ms <= wall_ms
 
 
 def test_metrics_use_the_requests_mask_even_if_the_user_edited_meanwhile() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liversynth.authoring.case_loading import case_title
+from liversynth.authoring.opening import case_title
 from liversynth.volume import Case, Volume
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -187,20 +185,34 @@ def test_registry_lists_and_builds():
         make_filler("nope")
 
 
-@pytest.mark.parametrize(
-    ("name", "module"),
-    [
-        ("procedural", "liversynth.fillers.procedural"),
-        ("copy_paste", "liversynth.fillers.copy_paste"),
-    ],
-)
-def test_synthesis_fillers_are_listed_only_when_importable(name, module):
-    try:
-        importlib.import_module(module)
-        importable = True
-    except ImportError:
-        importable = False
-    assert (name in available_fillers()) == importable
-    if not importable:
-        with pytest.raises(ValueError, match="not available"):
-            make_filler(name)
+def test_every_registry_entry_builds_its_engine_and_says_what_it_is(tmp_path):
+    from liversynth.fillers.copy_paste import CopyPasteFiller
+    from liversynth.fillers.procedural import ProceduralFiller
+    from liversynth.fillers.registry import filler_info
+    from liversynth.lesions.bank import LesionBank
+    from liversynth.phantom import make_phantom
+
+    assert available_fillers() == ["gan", "mean", "biharmonic", "procedural", "copy_paste"]
+    assert isinstance(make_filler("procedural"), ProceduralFiller)
+    bank = LesionBank.from_case_objects([make_phantom(seed=0, shape=(12, 64, 64))])
+    assert isinstance(make_filler("copy_paste", bank=bank), CopyPasteFiller)
+    flags = {
+        n: (filler_info(n).stochastic, filler_info(n).uses_model, filler_info(n).needs_bank)
+        for n in available_fillers()
+    }
+    assert flags == {
+        "gan": (False, True, False),
+        "mean": (False, False, False),
+        "biharmonic": (False, False, False),
+        "procedural": (True, False, False),
+        "copy_paste": (True, False, True),
+    }
+    assert all(filler_info(n).description for n in available_fillers())
+
+
+def test_a_name_is_registered_once(toy_engine):
+    from liversynth.fillers.registry import FillerInfo, filler_info, register
+
+    with pytest.raises(ValueError, match="already registered"):
+        register(FillerInfo(toy_engine.name, filler_info("mean").build, "a second toy"))
+    assert filler_info(toy_engine.name).description == "a flat toy fill"

@@ -88,14 +88,11 @@ def test_lesions_span_several_slices(case: Case) -> None:
 
 
 @pytest.mark.slow
-def test_default_shape_is_fast() -> None:
-    import time
-
-    start = time.perf_counter()
+def test_default_shape() -> None:
+    # Its speed (~0.7 s on one idle core) is measured in benchmarks/, not asserted here: a
+    # timed assertion fails on a loaded machine and says nothing about correctness.
     case = make_phantom(seed=3)
-    elapsed = time.perf_counter() - start
     assert case.volume.hu.shape == (48, 256, 256)
-    assert elapsed < 5.0  # ~0.7 s on one idle core; generous for a loaded CI runner
 
 
 def test_rejects_bad_shape() -> None:

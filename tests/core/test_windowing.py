@@ -82,3 +82,15 @@ def test_properties_any_window(center: float, width: float, values: list[float])
     assert np.all(np.diff(g.astype(int)) >= 0)
     inside = (hu >= w.low) & (hu <= w.high)
     np.testing.assert_allclose(unit_to_hu(u, w)[inside], hu[inside], atol=1e-3 * max(width, 1))
+
+
+def test_dragging_right_widens_and_down_raises_the_level_in_proportion() -> None:
+    from liversynth.windowing import MIN_DRAG_WIDTH_HU, dragged_window
+
+    w = Window(40.0, 400.0)
+    assert dragged_window(w, 0, 0) == w
+    assert dragged_window(w, 10, 0) == Window(40.0, 420.0)  # 2 HU per pixel at W400
+    assert dragged_window(w, 0, 10) == Window(60.0, 400.0)
+    narrow = Window(40.0, 20.0)
+    assert dragged_window(narrow, 4, 0).width_hu == 22.0  # never slower than 0.5 HU/px
+    assert dragged_window(narrow, -1000, 0).width_hu == MIN_DRAG_WIDTH_HU

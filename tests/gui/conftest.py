@@ -134,7 +134,7 @@ def make_window(
 def window(make_window: Any, small_case: Case) -> Any:
     """A window with the small phantom open on a slice with a tumour, and a fast filler."""
     from liversynth.authoring import CaseSource
-    from liversynth.authoring.case_loading import demo_slice
+    from liversynth.authoring.opening import demo_slice
 
     w = make_window()
     w.worker.set_filler(ConstantFiller())

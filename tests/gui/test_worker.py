@@ -104,7 +104,7 @@ def test_synchronous_mode_runs_inline(qtbot: QtBot) -> None:
     worker.finished.connect(results.append)
     _paint(doc, 10)
     worker.submit(doc.request_fill())
-    assert len(results) == 1 and results[0].device == "cpu" and results[0].elapsed_ms >= 0
+    assert len(results) == 1 and results[0].device == "cpu"
     assert doc.apply_fill_result(results[0])
     worker.submit(None)  # empty mask: nothing to do
     assert len(results) == 1

@@ -1,7 +1,10 @@
-"""What "open a case" means: files through :mod:`liversynth.io`, or the demo phantom.
+"""What opening work means: a case from files, the demo phantom, labels for the open volume, a
+saved session, or the autosave of a crashed run; and which of several dropped files are labels.
 
-These functions are Qt-free and slow (a big CT takes seconds to decode, the demo phantom ~3 s
-to build): the window runs them through :class:`~liversynth_gui.background.BackgroundRunner`.
+Each function returns what a front end needs to show the result (:class:`LoadedCase`, or a
+:class:`~liversynth.authoring.Document` for sessions). They are slow (a big CT takes seconds to
+decode, the demo phantom ~3 s to build) and read no document, so a front end can run them on a
+background thread with arguments taken from the document beforehand.
 
 The demo phantom is cached as a plain ``.npz`` (no pickle) under the user cache folder, keyed by
 seed, shape and a hash of the phantom's source code, so a second start shows it at once and a
@@ -10,6 +13,7 @@ changed generator never serves a stale phantom.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -18,11 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from liversynth.atomic import atomic_write
-from liversynth.authoring import CaseSource
+from liversynth.authoring.autosave import recover
+from liversynth.authoring.document import Document
+from liversynth.authoring.session import load_session, read_session
+from liversynth.authoring.source import CaseSource
 from liversynth.geometry import centred_affine_lps
 from liversynth.typing import SpacingZYX
 from liversynth.volume import TUMOUR, Case, Volume
 
+#: Words in a file name that mark it as labels when several files are opened together.
+LABEL_HINTS = ("seg", "label", "mask")
 #: Demo phantom: seed and shape (the phantom's nominal full-resolution frame).
 DEMO_SEED = 0
 DEMO_SHAPE = (48, 256, 256)
@@ -179,3 +188,90 @@ def files_case(
     if case.name != title and case.volume.metadata.get("layout") == "plain":
         case = Case(title, case.volume, case.labels, case.patient_id)
     return LoadedCase(case, source, title)
+
+
+def labels_case(
+    volume: Volume,
+    source: CaseSource,
+    case_name: str,
+    labels_path: str | Path,
+    label_mapping: dict[int, int] | None = None,
+) -> LoadedCase:
+    """The open volume with labels read from ``labels_path`` (same grid required).
+
+    Args:
+        volume, source, case_name: of the open case, taken from the document by the caller
+            (this function never reads a document: it may run on another thread).
+        labels_path: the label file.
+        label_mapping: stored label id → 0/1/2 for label files with other ids.
+
+    Raises:
+        LoadError: unreadable labels, or labels on another grid.
+        UnmappedLabelsError: ids other than 0/1/2 and no mapping.
+    """
+    from liversynth.io import load_labels
+
+    labels = load_labels(labels_path, like=volume, mapping=label_mapping)
+    return LoadedCase(
+        Case(case_name, volume, labels),
+        # Keep where the image came from (file or phantom); only the labels change.
+        dataclasses.replace(source, labels_path=str(labels_path), label_mapping=label_mapping),
+        case_name,  # the window keeps the case's title, not the labels file's name
+    )
+
+
+def split_dropped(paths: list[str]) -> tuple[str, str | None]:
+    """``(volume, labels)`` from files opened together; labels are told by their name.
+
+    Example:
+        >>> split_dropped(["ct.nii.gz", "ct_seg.nii.gz"])
+        ('ct.nii.gz', 'ct_seg.nii.gz')
+        >>> split_dropped(["mask.nii", "ct.nii"])
+        ('ct.nii', 'mask.nii')
+    """
+    if not paths:
+        raise ValueError("no files to open")
+    if len(paths) == 1:
+        return paths[0], None
+    labels = [p for p in paths if any(h in Path(p).name.lower() for h in LABEL_HINTS)]
+    volumes = [p for p in paths if p not in labels]
+    if volumes and labels:
+        return volumes[0], labels[0]
+    return paths[0], paths[1]
+
+
+def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
+    """The session's case when it is the phantom and the demo cache has it (else None)."""
+    meta, _masks, _stamp = read_session(path)
+    source = CaseSource.from_json(meta.get("source") or {})
+    if source.phantom_seed is None or not source.phantom_shape or not source.phantom_spacing_mm:
+        return None
+    return demo_case(
+        source.phantom_seed, source.phantom_shape, source.phantom_spacing_mm, cache_dir=cache_dir
+    ).case
+
+
+def session_document(
+    path: str | Path, cache_dir: Path | None, volume_path: str | None = None
+) -> Document:
+    """Reopen a saved session; a phantom case comes from the demo cache when possible.
+
+    Args:
+        path: the session file.
+        cache_dir: the demo cache.
+        volume_path: where the user located the CT ("Locate…") when it was not found.
+
+    Raises:
+        CaseFilesMissingError: the CT is neither where the session says nor next to it.
+        LoadError: an unreadable session, or its case can no longer be loaded.
+    """
+    return load_session(path, case=_cached_phantom(path, cache_dir), volume_path=volume_path)
+
+
+def recovered_document(path: str | Path, cache_dir: Path | None) -> Document:
+    """Reopen an autosave as unsaved work (``session_path`` = the user's last saved file).
+
+    Raises:
+        LoadError: an unreadable autosave, or its case can no longer be loaded.
+    """
+    return recover(path, case=_cached_phantom(path, cache_dir))

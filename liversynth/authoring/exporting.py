@@ -1,7 +1,7 @@
-"""What File ▸ Export writes, as Qt-free functions run off the GUI thread.
+"""Exporting a document's work: synthetic volumes, PNG slices, masks and DICOM, with provenance.
 
-The window takes an :class:`ExportSnapshot` of the document in the GUI thread (the document
-is only touched there), then a background job fills every painted slice with a freshly built
+A front end takes an :class:`ExportSnapshot` of the document on the thread that owns it (the
+document is only touched there), then a background job fills every painted slice with a freshly built
 filler and hands the arrays to :mod:`liversynth.export` / :mod:`liversynth.io` writers, which
 mark everything as synthetic and write provenance sidecars without patient identifiers.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from liversynth.authoring import Document
+from liversynth.authoring.document import Document
 from liversynth.fillers.base import SliceFiller
 from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR
