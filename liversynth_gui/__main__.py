@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     from liversynth_gui.startup import Startup
 
     app = make_app(sys.argv[:1])
+    if config.quiz is not None:
+        from liversynth_gui.teaching.launch import run_quiz_app
+
+        return run_quiz_app(config.quiz, trainee=config.trainee, review=config.review)
     window = MainWindow(WindowOptions(cache_dir=default_cache_dir()))
     startup = Startup(window, config, seconds_since_process_start)
     window.show()

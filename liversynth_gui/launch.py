@@ -42,6 +42,9 @@ class LaunchConfig:
         no_recovery: do not offer to recover autosaved work (scripts, screenshots).
         smoke_test: demo: whiten the real tumour, wait for one fill, print it, exit 0 (the
             packaged app's self-check).
+        quiz: a quiz folder: open the trainee view (or, with ``review``, the review) only.
+        trainee: the trainee's name (asked when absent).
+        review: review the answers collected in ``quiz`` (needs its ``key.json``).
     """
 
     volume: Path | None = None
@@ -52,6 +55,9 @@ class LaunchConfig:
     screenshot: Path | None = None
     no_recovery: bool = False
     smoke_test: bool = False
+    quiz: Path | None = None
+    trainee: str | None = None
+    review: bool = False
 
 
 def parse_args(argv: list[str] | None = None) -> LaunchConfig:
@@ -91,6 +97,11 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         action="store_true",
         help="open the case (default: the demo), fill its real tumour once, print, exit",
     )
+    p.add_argument("--quiz", type=Path, metavar="QUIZ_DIR", help="take the quiz in QUIZ_DIR")
+    p.add_argument("--trainee", metavar="NAME", help="with --quiz: your name (else asked)")
+    p.add_argument(
+        "--review", action="store_true", help="with --quiz: review the collected answers"
+    )
     ns = p.parse_args(argv)
     return LaunchConfig(
         volume=ns.volume,
@@ -101,4 +112,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         screenshot=ns.screenshot,
         no_recovery=ns.no_recovery or ns.screenshot is not None or ns.smoke_test,
         smoke_test=ns.smoke_test,
+        quiz=ns.quiz,
+        trainee=ns.trainee,
+        review=ns.review,
     )

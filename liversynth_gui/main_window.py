@@ -28,6 +28,7 @@ from liversynth_gui.panels.stamp import StampPanel
 from liversynth_gui.panels.tools import ToolsPanel
 from liversynth_gui.panels.window_level import WindowLevelPanel
 from liversynth_gui.status import StatusLine
+from liversynth_gui.teaching.teach_menu import TeachMenu
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_binding import SliceBinding
 from liversynth_gui.viewer.slice_view import SliceView
@@ -93,6 +94,7 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.exports = ExportCommands(self, a, self.exporter)
         build_menus(self.menuBar(), a, self.files.recent.menu)
+        self.teach = TeachMenu(self)  # Teach menu and File → Open quiz…
         self._layout()
         screen = QtGui.QGuiApplication.primaryScreen()
         available = QtCore.QSize(1600, 1000) if screen is None else screen.availableSize()

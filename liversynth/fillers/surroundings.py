@@ -67,6 +67,14 @@ def robust_stats(values_hu: np.ndarray) -> LiverReference:
     return LiverReference(med, max(mad, 1.0), int(vals.size))
 
 
+def auto_vessel_hu(hu: np.ndarray, liver: np.ndarray) -> float:
+    """Threshold above which liver voxels count as contrast-filled vessels: the liver's
+    median plus 3 robust standard deviations (and at least 40 HU above the median)."""
+    values = np.asarray(hu)[np.asarray(liver, bool)]
+    ref = robust_stats(values[(values > -50) & (values < 250)])
+    return float(ref.mean_hu + max(3.0 * ref.std_hu, 40.0))
+
+
 @dataclass(frozen=True)
 class LesionCrops:
     """Square crops of slices ``z0..z0+len(hu)`` around a 3-D lesion, and its liver reference.

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.errors import LiverSynthError, PlacementError
-from liversynth.fillers.surroundings import robust_stats
+from liversynth.fillers.surroundings import auto_vessel_hu
 from liversynth.lesions.bank import LesionBank
 from liversynth.lesions.placement import AllowedRegion, allowed_region
 from liversynth.typing import SpacingZYX
@@ -53,14 +53,6 @@ class HealthyScan:
     @property
     def liver(self) -> np.ndarray:
         return self.labels >= LIVER
-
-
-def auto_vessel_hu(hu: np.ndarray, liver: np.ndarray) -> float:
-    """Threshold above which liver voxels count as contrast-filled vessels: the liver's
-    median plus 3 robust standard deviations (and at least 40 HU above the median)."""
-    values = hu[liver]
-    ref = robust_stats(values[(values > -50) & (values < 250)])
-    return float(ref.mean_hu + max(3.0 * ref.std_hu, 40.0))
 
 
 def prepare_scan(
