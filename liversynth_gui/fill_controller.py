@@ -13,6 +13,7 @@ from PySide6 import QtCore
 
 from liversynth.authoring import Document
 from liversynth.authoring.fill import run_fill
+from liversynth.authoring.volume_fill import VolumeFillResult
 from liversynth.fillers.base import SliceFiller
 from liversynth.fillers.registry import available_fillers
 from liversynth_gui.binding import Connections
@@ -93,6 +94,8 @@ class FillController(QtCore.QObject):
         self._startup = True  # the first load may fall back to FALLBACK_FILLER
         self.available: list[str] = []
         worker.finished.connect(self._on_finished)
+        worker.volume_finished.connect(self._on_volume_finished)
+        worker.progress.connect(self._on_progress)
         worker.failed.connect(self._on_failed)
         worker.filler_loaded.connect(self._on_filler_loaded)
 
@@ -128,6 +131,12 @@ class FillController(QtCore.QObject):
         filler = self.worker.filler
         if filler is None:
             return  # the filler is still loading; its arrival schedules a fill
+        if doc.stamp is None and doc.lesion_is_3d():
+            # A 3-D lesion: every slice it touches, the shown one first (a floating stamp is
+            # previewed on the shown slice only, so a drag stays interactive).
+            if not doc.volume_fill_is_current():
+                self.worker.submit(doc.request_volume_fill())
+            return
         request = doc.request_fill()
         if request is not None and self.preview and getattr(filler, "name", "") != PREVIEW_FILLER:
             doc.apply_fill_result(run_fill(self._preview_filler(), request, preview=True))
@@ -141,12 +150,35 @@ class FillController(QtCore.QObject):
         return self._preview
 
     def _on_mask_changed(self, z: int) -> None:
-        if self.doc is not None and z == self.doc.slice_index:
+        # A 3-D lesion is refilled whichever of its slices changed (e.g. a stamp committed
+        # after scrolling off it); a 2-D one only for the shown slice.
+        if self.doc is not None and (z == self.doc.slice_index or self.doc.lesion_is_3d()):
             self.schedule()
 
     def _on_finished(self, result: object) -> None:
         if self.doc is not None:
             self.doc.apply_fill_result(result)  # stale results are dropped by the document
+
+    def _on_volume_finished(self, result: object) -> None:
+        if not isinstance(result, VolumeFillResult) or self.doc is None:
+            return
+        if self.doc.apply_volume_fill_result(result):
+            n = int(result.mask_zyx.any(axis=(1, 2)).sum())
+            self.status.emit(
+                f"Filled {n} slices of the lesion in {result.elapsed_ms / 1000.0:.2f} s "
+                f"(slice on screen after {result.first_ms:.0f} ms)"
+            )
+
+    def _on_progress(self, generation: int, done: int, total: int) -> None:
+        if self.doc is not None and generation == self.doc.volume_generation:
+            self.doc.events.fill_progress.emit(done, total)
+
+    def cancel(self) -> None:
+        """Stop the running volume fill (the "Cancel" button next to the progress bar)."""
+        self.timer.stop()
+        self.worker.cancel()
+        if self.doc is not None:
+            self.doc.events.fill_progress.emit(0, 0)
 
     # -- fillers ---------------------------------------------------------------------------
     def choose_filler(self, name: str, model_path: str | Path | None = None) -> None:

@@ -60,6 +60,12 @@ class LaunchConfig:
     review: bool = False
 
 
+def _version() -> str:
+    from liversynth import __version__
+
+    return __version__
+
+
 def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     """Parse the command line into a :class:`LaunchConfig`."""
     p = argparse.ArgumentParser(
@@ -77,6 +83,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         "--labels", type=Path, help="labels for VOLUME (0 background, 1 liver, 2 tumour)"
     )
     p.add_argument("--model", type=Path, help="generator checkpoint (*.safetensors)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument(
         "--print-startup-time",
         action="store_true",

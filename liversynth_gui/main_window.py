@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from liversynth.authoring import Document
 from liversynth_gui.actions import build_actions, build_menus
+from liversynth_gui.actions_3d import add_3d_menus, build_3d_actions
 from liversynth_gui.background import BackgroundRunner
 from liversynth_gui.edit_commands import EditCommands
 from liversynth_gui.export_commands import ExportCommands
@@ -21,6 +22,8 @@ from liversynth_gui.fill_controller import DEBOUNCE_MS, FillController
 from liversynth_gui.panels.common import group
 from liversynth_gui.panels.filler import FillerPanel
 from liversynth_gui.panels.help import HelpPanel
+from liversynth_gui.panels.lesion3d import Lesion3DPanel
+from liversynth_gui.panels.measure import MeasurePanel
 from liversynth_gui.panels.metrics import MetricsPanel
 from liversynth_gui.panels.overlays import OverlaysPanel
 from liversynth_gui.panels.slice_nav import SliceNavigator
@@ -29,6 +32,9 @@ from liversynth_gui.panels.tools import ToolsPanel
 from liversynth_gui.panels.window_level import WindowLevelPanel
 from liversynth_gui.status import StatusLine
 from liversynth_gui.teaching.teach_menu import TeachMenu
+from liversynth_gui.three_d import ThreeDCommands
+from liversynth_gui.viewer.ortho_binding import OrthoBinding
+from liversynth_gui.viewer.ortho_views import OrthoLayout, PlaneView
 from liversynth_gui.viewer.side_by_side import SideBySideView
 from liversynth_gui.viewer.slice_binding import SliceBinding
 from liversynth_gui.viewer.slice_view import SliceView
@@ -67,13 +73,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.doc = Document()
         self.actions = build_actions(self)
+        self.actions3d = build_3d_actions(self)
         self.view = SliceView()
+        self.coronal, self.sagittal = PlaneView("coronal"), PlaneView("sagittal")
+        self.views_readout = QtWidgets.QLabel()  # the 2×2 layout's fourth cell
         self.side = SideBySideView()
         self.worker = FillWorker(synchronous=opts.synchronous, parent=self)
         self.fill = FillController(self.worker, opts.debounce_ms, self)
         self.loader = BackgroundRunner(synchronous=opts.synchronous, parent=self)
         self.exporter = BackgroundRunner(synchronous=opts.synchronous, parent=self)
         self.binding = SliceBinding(self.view, self.side, self)
+        self.ortho = OrthoBinding(self.view, self.coronal, self.sagittal, self)
         a = self.actions
         self.tools = ToolsPanel(a)
         self.stamp = StampPanel(a)
@@ -83,6 +93,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.metrics = MetricsPanel()
         self.slice_nav = SliceNavigator()
         self.help = HelpPanel()
+        self.lesion3d = Lesion3DPanel(self.actions3d)
+        self.measure = MeasurePanel(self.actions3d, self.view)
         self.edit = EditCommands(a, self.view, self.side, self.fill, self)
         self.files = FileCommands(
             self,
@@ -93,7 +105,9 @@ class MainWindow(QtWidgets.QMainWindow):
             settings=opts.settings,
         )
         self.exports = ExportCommands(self, a, self.exporter)
+        self.three_d = ThreeDCommands(self, self.actions3d, self.loader)
         build_menus(self.menuBar(), a, self.files.recent.menu)
+        add_3d_menus(self.menuBar(), self.actions3d)
         self.teach = TeachMenu(self)  # Teach menu and File → Open quiz…
         self._layout()
         screen = QtGui.QGuiApplication.primaryScreen()
@@ -109,7 +123,8 @@ class MainWindow(QtWidgets.QMainWindow):
         box = QtWidgets.QVBoxLayout(centre)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
-        box.addWidget(self.view, 1)
+        self.views = OrthoLayout(self.view, self.coronal, self.sagittal, self.views_readout)
+        box.addWidget(self.views, 1)
         box.addWidget(self.slice_nav)
         self.setCentralWidget(centre)
 
@@ -119,6 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for title, panel in (
             ("Paint", self.tools),
             ("Lesion stamp", self.stamp),
+            ("3-D lesion", self.lesion3d),
             ("Window / level", self.window_level),
             ("Overlays", self.overlays),
             ("Filler", self.filler),
@@ -149,6 +165,9 @@ class MainWindow(QtWidgets.QMainWindow):
         metrics_box = QtWidgets.QVBoxLayout()
         metrics_box.addWidget(self.metrics)
         right.addWidget(group("Metrics (synthetic vs ground truth)", metrics_box))
+        measure_box = QtWidgets.QVBoxLayout()
+        measure_box.addWidget(self.measure)
+        right.addWidget(group("Lesion measurements", measure_box))
         # On a short screen the metrics scroll below the panes instead of squeezing them.
         compare_scroll = QtWidgets.QScrollArea()
         compare_scroll.setWidget(compare)
@@ -244,6 +263,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.metrics,
             self.slice_nav,
             self.edit,
+            self.ortho,
+            self.lesion3d,
+            self.measure,
+            self.three_d,
         ):
             bindable.bind(doc)
         self.files.autosaver.doc = doc

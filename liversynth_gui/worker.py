@@ -12,11 +12,17 @@ The worker knows nothing of documents or debouncing: the window's
 results to :meth:`Document.apply_fill_result`.
 
 ``FillWorker(synchronous=True)`` runs every job inline in :meth:`submit` (tests, scripts).
+
+A :class:`~liversynth.authoring.volume_fill.VolumeFillRequest` (a 3-D lesion) runs through
+:func:`~liversynth.authoring.volume_fill.run_volume_fill`: the on-screen slice arrives first on
+``finished``, then ``progress`` per chunk, then the whole lesion on ``volume_finished``. A newer
+request (or :meth:`cancel`) stops it between chunks.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
@@ -24,6 +30,7 @@ from typing import Any, cast
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from liversynth.authoring.fill import FillRequest, FillResult, run_fill
+from liversynth.authoring.volume_fill import VolumeFillRequest, VolumeFillResult, run_volume_fill
 from liversynth.errors import LiverSynthError
 from liversynth.fillers.base import SliceFiller
 from liversynth_gui.background import user_message
@@ -39,6 +46,8 @@ class _Relay(QObject):
 
     done = Signal(object, object)  # (kind, payload)
     error = Signal(object, str)  # (kind, message)
+    first = Signal(object)  # FillResult of a volume fill's on-screen slice
+    progress = Signal(int, int, int)  # (generation, done, total)
 
 
 def _run_job(
@@ -68,6 +77,8 @@ class FillWorker(QObject):
         failed(int, str): ``(generation, message)``; generation ``-1`` for a failed filler load.
         filler_loaded(object): the new filler is in place (after :meth:`load_filler`).
         busy_changed(bool): a job started / the worker went idle.
+        progress(int, int, int): ``(generation, slices_done, slices_total)`` of a volume fill.
+        volume_finished(VolumeFillResult): a volume fill completed (GUI thread).
 
     Args:
         filler: the initial filler (or ``None`` until one is set or loaded).
@@ -79,6 +90,8 @@ class FillWorker(QObject):
     failed = Signal(int, str)
     filler_loaded = Signal(object)
     busy_changed = Signal(bool)
+    progress = Signal(int, int, int)
+    volume_finished = Signal(object)
 
     def __init__(
         self,
@@ -91,7 +104,8 @@ class FillWorker(QObject):
         self._filler = filler
         self.synchronous = synchronous
         self._busy = False
-        self._pending: FillRequest | None = None
+        self._pending: FillRequest | VolumeFillRequest | None = None
+        self._cancel = threading.Event()
         self._pending_load: Callable[[], SliceFiller] | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -99,6 +113,8 @@ class FillWorker(QObject):
         conn = Qt.ConnectionType.QueuedConnection
         self._relay.done.connect(self._on_done, conn)
         self._relay.error.connect(self._on_error, conn)
+        self._relay.first.connect(self.finished.emit, conn)
+        self._relay.progress.connect(self.progress.emit, conn)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -115,19 +131,28 @@ class FillWorker(QObject):
         return self._busy
 
     @property
-    def pending(self) -> FillRequest | None:
+    def pending(self) -> FillRequest | VolumeFillRequest | None:
         """The request waiting for the running job to finish (newest only), if any."""
         return self._pending
 
-    def submit(self, request: FillRequest | None) -> None:
-        """Compute ``request`` now, or after the running job; an older pending one is dropped.
+    def submit(self, request: FillRequest | VolumeFillRequest | None) -> None:
+        """Compute ``request`` now, or after the running job; an older pending one is dropped
+        and a running volume fill is cancelled (newest request wins).
 
         ``None`` (what ``Document.request_fill`` returns for an empty mask) is ignored.
         """
         if request is None:
             return
         self._pending = request
+        if self._busy:
+            self._cancel.set()
         self._start_next()
+
+    def cancel(self) -> None:
+        """Stop a running volume fill after its current chunk and forget pending requests."""
+        self._pending = None
+        if self._busy:
+            self._cancel.set()
 
     def load_filler(self, factory: Callable[[], SliceFiller]) -> None:
         """Build a filler in the background (loading a model can take seconds), then use it.
@@ -158,7 +183,10 @@ class FillWorker(QObject):
             if self._filler is None:
                 self.failed.emit(request.generation, "no filler is loaded yet")
                 return
-            work = partial(run_fill, self._filler, request)  # binds this job's filler
+            if isinstance(request, VolumeFillRequest):
+                work = self._volume_job(self._filler, request)
+            else:
+                work = partial(run_fill, self._filler, request)  # binds this job's filler
         else:
             return
         self._set_busy(True)
@@ -167,6 +195,24 @@ class FillWorker(QObject):
         else:
             relay = self._relay
             self._pool.start(lambda: _run_job(kind, work, relay.done.emit, relay.error.emit))
+
+    def _volume_job(self, filler: SliceFiller, request: VolumeFillRequest) -> Callable[[], object]:
+        self._cancel.clear()
+        cancel = self._cancel
+        gen = request.generation
+        if self.synchronous:
+            first: Callable[[FillResult], None] = self.finished.emit
+            progress: Callable[[int, int, int], None] = self.progress.emit
+        else:
+            first, progress = self._relay.first.emit, self._relay.progress.emit
+        return partial(
+            run_volume_fill,
+            filler,
+            request,
+            on_first=first,
+            on_progress=lambda done, total: progress(gen, done, total),
+            is_cancelled=cancel.is_set,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
@@ -180,6 +226,8 @@ class FillWorker(QObject):
             self.filler_loaded.emit(payload)
         elif isinstance(payload, FillResult):
             self.finished.emit(payload)
+        elif isinstance(payload, VolumeFillResult):
+            self.volume_finished.emit(payload)
         self._start_next()
 
     def _on_error(self, kind: Any, message: str) -> None:

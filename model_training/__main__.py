@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from liversynth.errors import LiverSynthError
@@ -16,13 +17,19 @@ from liversynth.errors import LiverSynthError
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
     """The top-level parser and the ``run`` function of each subcommand."""
+    from liversynth import __version__
     from model_training import config, evaluate, prepare, quiz, train
+    from model_training.cli import HelpFormatter
     from model_training.synthesis import command as synthesize
 
     parser = argparse.ArgumentParser(
-        prog="python -m model_training",
+        prog=_prog(),
         description="LiverSynth headless tools: prepare a dataset, train, evaluate, synthesize.",
+        epilog="Example:\n  liversynth-train prepare --data ../shared/data/3Dircadb1.1 "
+        "--out data/ircad11\n\n'liversynth-train COMMAND --help' shows each command's options.",
+        formatter_class=HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     prepare.add_parser(sub)
     config.add_parser(sub)
@@ -36,7 +43,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     runners["synthesize"] = synthesize.run
     quiz.add_parser(sub)
     runners["quiz"] = quiz.run
+    from model_training.segbench import command as segbench
+
+    segbench.add_parser(sub)
+    runners["segbench"] = segbench.run
     return parser, runners
+
+
+def _prog() -> str:
+    """The name the user typed: the console script, or the module form."""
+    name = Path(sys.argv[0]).name
+    return name if name.startswith("liversynth-train") else "python -m model_training"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

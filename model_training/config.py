@@ -206,10 +206,14 @@ def add_parser(subparsers: Any) -> None:
 
     # Options default to None so that --resume can tell "not given" from "given"; each help
     # text states the real default itself.
-    p = subparsers.add_parser(
+    from model_training.cli import DEVICES, subcommand
+
+    p = subcommand(
+        subparsers,
         "train",
         help="train the pix2pix generator (Table 1 defaults); --resume continues exactly",
         description="Train the lesion in-filling GAN on a prepared dataset (and/or phantoms).",
+        example="liversynth-train train --data data/ircad11 --out runs/a --epochs 10 --device auto",
     )
     d = TrainConfig(data=None, out="", phantom=1)  # the defaults, for the help text
     p.add_argument("--data", metavar="DATASET_DIR", help="prepared dataset ('prepare')")
@@ -254,7 +258,12 @@ def add_parser(subparsers: Any) -> None:
             default=None,
             help=f"{help_text} (default {getattr(d, name)})",
         )
-    p.add_argument("--device", default=None, metavar="auto|cpu|cuda", help="default auto")
+    p.add_argument(
+        "--device",
+        default=None,
+        choices=DEVICES,
+        help="where to train: auto = CUDA when present (default: auto)",
+    )
     p.add_argument(
         "--amp",
         action=argparse.BooleanOptionalAction,
@@ -291,11 +300,12 @@ def add_parser(subparsers: Any) -> None:
         help="continue from RUN_DIR/state.safetensors (starts afresh if absent)",
     )
     p.add_argument(
+        "--quiet",
         "--no-progress",
         dest="progress",
         action="store_false",
         default=None,
-        help="no progress bars",
+        help="no progress bars (also hidden when stderr is not a terminal)",
     )
 
 

@@ -30,13 +30,14 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage
-from tqdm import tqdm
 
 from liversynth.atomic import atomic_write
 from liversynth.fillers.registry import available_fillers, filler_info, make_filler
 from liversynth.metrics import compare, json_safe
 from liversynth.whitening import whiten_hu
 from liversynth.windowing import PRESETS, to_uint8
+from model_training.cli import add_device, add_quiet, subcommand
+from model_training.cli import progress as progress_bar
 from model_training.curves import new_figure
 from model_training.dataset import read_manifest
 from model_training.records import SliceRecord, write_json_atomic
@@ -54,14 +55,17 @@ LABELS = {
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``evaluate`` subcommand."""
-    p = subparsers.add_parser(
+    p = subcommand(
+        subparsers,
         "evaluate",
         help="compare every filler on held-out slices: metrics.json, table.md, grid.png",
         description=__doc__.split("\n\n")[0],
+        example="liversynth-train evaluate --data data/ircad11 --fillers gan,procedural,mean "
+        "--out runs/a/eval",
     )
     p.add_argument("--data", required=True, metavar="DATASET_DIR", help="prepared dataset")
     p.add_argument("--model", metavar="CKPT", help="gan model (default: the bundled model)")
-    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="default test")
+    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split")
     p.add_argument(
         "--fillers",
         type=filler_names,
@@ -69,17 +73,17 @@ def add_parser(subparsers: Any) -> None:
         help="comma-separated names (default: all of " + ", ".join(available_fillers()) + ")",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--device", default="auto", help="device of the gan filler (default auto)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random fillers (default 0)")
+    add_device(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random fillers")
     p.add_argument("--max-slices", type=int, default=0, help="evaluate at most N slices (0: all)")
-    p.add_argument("--grid-rows", type=int, default=8, help="slices shown in grid.png (default 8)")
+    p.add_argument("--grid-rows", type=int, default=8, help="slices shown in grid.png")
     p.add_argument(
         "--no-blank-lesion",
         dest="blank_lesion",
         action="store_false",
         help="give the fillers the real lesion pixels (default: blanked to the liver median)",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_quiet(p)
 
 
 def filler_names(text: str) -> list[str] | None:
@@ -100,6 +104,8 @@ def filler_names(text: str) -> list[str] | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``evaluate`` from parsed arguments; returns the exit code."""
     names = args.fillers
+    if not (Path(args.data) / "manifest.json").is_file():
+        raise FileNotFoundError(f"{args.data}: no prepared dataset here (run 'prepare' first)")
     evaluate(
         Path(args.data),
         Path(args.out),
@@ -111,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         max_slices=args.max_slices,
         grid_rows=args.grid_rows,
         blank_lesion=args.blank_lesion,
-        progress=not args.no_progress,
+        progress=not args.quiet,
     )
     return 0
 
@@ -178,7 +184,7 @@ def evaluate(
     grid: list[dict[str, np.ndarray]] = []
     seconds = dict.fromkeys(built, 0.0)
     for i, record in enumerate(
-        tqdm(records, desc="evaluate", unit="slice", disable=not progress, file=sys.stderr)
+        progress_bar(records, desc="evaluate", unit="slice", quiet=not progress)
     ):
         record.load_arrays(data)
         assert record.hu is not None and record.liver is not None

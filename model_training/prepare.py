@@ -6,6 +6,9 @@ are kept whole so that evaluation sees full slices like the paper. ``manifest.js
 slice with its case, patient, index, spacing, lesion components, split and pixel counts, the
 split plan (:mod:`model_training.split`) and every case that could not be read.
 
+A case that cannot be read and a folder under a dataset root that is no recognised case are
+both listed under ``skipped`` with the reason, and reported at the end.
+
 Example:
     python -m model_training prepare --data ../shared/data/3Dircadb1.1 --out data/ircad11
 """
@@ -19,9 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from liversynth.volume import Case
+from model_training.cli import add_quiet, subcommand
+from model_training.cli import progress as progress_bar
 from model_training.records import SliceRecord, crop_to_liver, extract_case, write_json_atomic
 from model_training.split import SPLITS, SplitPlan, assign_splits
 
@@ -32,22 +35,24 @@ DATASET_VERSION = 1
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``prepare`` subcommand."""
-    p = subparsers.add_parser(
+    p = subcommand(
+        subparsers,
         "prepare",
         help="extract tumour slices from LiTS / MSD / 3D-IRCADb folders into a dataset",
         description=__doc__.split("\n\n")[0],
+        example="liversynth-train prepare --data ../shared/data/3Dircadb1.1 --out data/ircad11",
     )
     p.add_argument("--data", nargs="+", required=True, metavar="DIR", help="dataset roots or cases")
     p.add_argument("--out", required=True, metavar="DATASET_DIR", help="output folder (new)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
-    p.add_argument("--val-fraction", type=float, default=0.1, help="default 0.1")
-    p.add_argument("--test-fraction", type=float, default=0.2, help="default 0.2")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="share of validation patients")
+    p.add_argument("--test-fraction", type=float, default=0.2, help="share of test patients")
     p.add_argument("--test-cases", nargs="*", default=[], metavar="NAME", help="force into test")
     p.add_argument(
         "--margin-px",
         type=int,
         default=64,
-        help="margin around the liver box of training slices (px, default 64; -1 = whole slice)",
+        help="margin around the liver box of training slices (px; -1 = whole slice)",
     )
     p.add_argument(
         "--full-slice",
@@ -59,7 +64,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="also export the paper's step-1 PNG slices (liversynth.slices) under OUT/paper_slices",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_quiet(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,20 +78,56 @@ def run(args: argparse.Namespace) -> int:
         test_cases=args.test_cases,
         margin_px=-1 if args.full_slice else args.margin_px,
         paper_slices=args.paper_slices,
-        progress=not args.no_progress,
+        progress=not args.quiet,
     )
     return 0 if manifest["counts"]["train"] > 0 else 1
 
 
 def discover(roots: list[Path]) -> list[Any]:
     """Cases under ``roots`` (``liversynth.io.find_cases``); a root that is a case is kept."""
+    return discover_with_unrecognised(roots)[0]
+
+
+#: Names under a dataset root that may hold a case (other files, e.g. README.md, are ignored).
+_CASE_SUFFIXES = (".nii", ".nii.gz", ".npy", ".npz", ".zip", ".dcm")
+
+
+def discover_with_unrecognised(roots: list[Path]) -> tuple[list[Any], list[dict[str, str]]]:
+    """Cases under ``roots`` and the entries of each root that belong to none of them.
+
+    An entry is a folder, or a file that looks like an image, directly under a root that is
+    not part of any recognised case; each is reported with the reason.
+
+    Raises:
+        FileNotFoundError: a root does not exist.
+    """
     from liversynth.io import find_cases
 
     items: list[Any] = []
+    unrecognised: list[dict[str, str]] = []
     for root in roots:
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or folder")
         found = list(find_cases(root))
         items.extend(found if found else [root])
-    return items
+        if not root.is_dir() or not found:
+            continue
+        used = [Path(p) for ref in found for p in (ref.image, ref.labels) if p is not None]
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith(".") or entry in used:
+                continue
+            if entry.is_file() and not entry.name.lower().endswith(_CASE_SUFFIXES):
+                continue
+            if any(entry in p.parents for p in used):
+                continue
+            unrecognised.append(
+                {
+                    "source": str(entry),
+                    "error": "not a recognised case (expected LiTS volume-N + segmentation-N, "
+                    "MSD imagesTr/labelsTr, or 3D-IRCADb PATIENT_DICOM + MASKS_DICOM)",
+                }
+            )
+    return items, unrecognised
 
 
 def load_item(item: Any) -> Case:
@@ -124,12 +165,11 @@ def prepare_dataset(
     """
     if (out / MANIFEST).exists():
         raise FileExistsError(f"{out / MANIFEST} exists; choose a new --out folder")
-    items = discover(roots)
+    items, skipped = discover_with_unrecognised(roots)
     records: list[SliceRecord] = []
     cases: list[dict[str, Any]] = []
-    skipped: list[dict[str, str]] = []
     names: Counter[str] = Counter()
-    bar = tqdm(items, desc="prepare", unit="case", disable=not progress, file=sys.stderr)
+    bar = progress_bar(items, desc="prepare", unit="case", quiet=not progress)
     for item in bar:
         source = describe(item)
         try:
@@ -170,7 +210,7 @@ def prepare_dataset(
         test_cases=test_cases,
     )
     out.mkdir(parents=True, exist_ok=True)
-    for r in tqdm(records, desc="write", unit="slice", disable=not progress, file=sys.stderr):
+    for r in progress_bar(records, desc="write", unit="slice", quiet=not progress):
         if r.split == "train":
             crop_to_liver(r, margin_px)
         r.file = f"slices/{r.case}_z{r.z:04d}.npz"

@@ -33,14 +33,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``quiz`` subcommand."""
     from liversynth.fillers.registry import available_fillers
     from liversynth.teaching.quiz import KINDS
+    from model_training.cli import subcommand
 
-    p = subparsers.add_parser(
+    p = subcommand(
+        subparsers,
         "quiz",
         help="build a quiz for trainees (find / real-or-synthetic / measure / normal items)",
         description="Build a quiz for trainees from labelled cases: real tumours, synthetic "
         "tumours embedded in tumour-free liver (also of the real-tumour scans) and healthy liver; "
         "a separate answer key (key.json) stays with the teacher.",
-        epilog="example: python -m model_training quiz --real ../shared/data/3Dircadb1.1 "
+        example="liversynth-train quiz --real ../shared/data/3Dircadb1.1 "
         "--healthy ../shared/data/3Dircadb1.7 --count 12 --seed 0 --out quiz1",
     )
     p.add_argument(

@@ -26,12 +26,12 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from liversynth.atomic import atomic_write
 from liversynth.checkpoint import save_model
 from model_training import distributed as ddp
 from model_training.augment import AugmentParams
+from model_training.cli import progress as progress_bar
 from model_training.config import TrainConfig
 from model_training.curves import COLUMNS, CsvLog, LossLog, plot_losses
 from model_training.dataset import CropDataset, add_phantoms, load_slice_sets, validation_batches
@@ -221,13 +221,11 @@ class _Run:
             # or a resumed run would draw different dropout masks.
             generator=torch.Generator().manual_seed(cfg.seed),
         )
-        bar = tqdm(
+        bar = progress_bar(
             total=self.steps_per_epoch,
             initial=st.step_in_epoch,
             desc=f"epoch {st.epoch + 1}/{cfg.epochs}",
-            disable=not (self.main and cfg.progress),
-            file=sys.stderr,
-            dynamic_ncols=True,
+            quiet=not (self.main and cfg.progress),
         )
         tick = time.perf_counter()
         for x, y, m in loader:

@@ -30,13 +30,15 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.authoring.brush import clamp_radius
+from liversynth.authoring.document_3d import Lesion3DMixin
 from liversynth.authoring.document_fill import FillingMixin
 from liversynth.authoring.document_stamp import StampingMixin
 from liversynth.authoring.editing import MaskEditor
 from liversynth.authoring.events import DocumentEvents
-from liversynth.authoring.mask_history import DEFAULT_HISTORY_STEPS, MaskEdit, MaskHistory
+from liversynth.authoring.mask_history import DEFAULT_HISTORY_STEPS, HistoryStep, MaskHistory
 from liversynth.authoring.source import CaseSource
 from liversynth.authoring.stamp import LesionStamp
+from liversynth.lesions.bank import LesionBank
 from liversynth.volume import LIVER, TUMOUR, Case
 from liversynth.windowing import PRESETS, Window, liver_window
 
@@ -44,7 +46,7 @@ from liversynth.windowing import PRESETS, Window, liver_window
 DEFAULT_BRUSH_PX = 5
 
 
-class Document(FillingMixin, StampingMixin):
+class Document(FillingMixin, StampingMixin, Lesion3DMixin):
     """State of one authoring session. Call it only from the GUI thread.
 
     Args:
@@ -71,6 +73,7 @@ class Document(FillingMixin, StampingMixin):
         self._stamp: LesionStamp | None = None
         self._components_cache: tuple[Case, np.ndarray] | None = None
         self._liver_window_cache: tuple[Case, Window] | None = None
+        self.lesion_bank: LesionBank | None = None
         self._init_fill()
         self._dirty = False
         self.revision = 0
@@ -92,6 +95,7 @@ class Document(FillingMixin, StampingMixin):
         self._stamp = None
         self._slice_index = self._initial_slice(case)
         self._invalidate_fill()
+        self.volume_fill = None
         self.session_path = None
         self.revision += 1
         self._set_dirty(False)
@@ -143,6 +147,7 @@ class Document(FillingMixin, StampingMixin):
         self.end_stroke()
         self._slice_index = z
         self._invalidate_fill()
+        self._show_volume_fill()  # a 3-D fill already holds this slice: show it at once
         self.revision += 1
         self.events.slice_changed.emit(z)
 
@@ -300,21 +305,22 @@ class Document(FillingMixin, StampingMixin):
             return None
         mask = self.mask
         if include_stamp and self._stamp is not None:
-            mask = mask | self._stamp.render(self.slice_shape)
+            mask = mask | self._stamp.render_at(self.slice_shape, self._slice_index)
         n = int(mask.sum())
         return 0.0 if n == 0 else float((mask & ~liver).sum()) / n
 
     # ------------------------------------------------------------------ history
-    def _recorded(self, edit: MaskEdit | None, *, emit_mask: bool = False) -> bool:
+    def _recorded(self, edit: HistoryStep | None, *, emit_mask: bool = False) -> bool:
         if edit is None:
             return False
         self._touch()
         if emit_mask:
-            self.events.mask_changed.emit(edit.z)
+            for part in edit.parts:
+                self.events.mask_changed.emit(part.z)
         self.events.history_changed.emit()
         return True
 
-    def _stepped(self, edit: MaskEdit | None) -> bool:
+    def _stepped(self, edit: HistoryStep | None) -> bool:
         if edit is None:
             return False
         self.set_slice(edit.z)  # show the user what was undone

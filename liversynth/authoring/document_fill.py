@@ -14,6 +14,7 @@ import numpy as np
 from liversynth.authoring.events import DocumentEvents
 from liversynth.authoring.fill import FillRequest, FillResult
 from liversynth.authoring.stamp import LesionStamp
+from liversynth.authoring.volume_fill import VolumeFillRequest, VolumeFillResult
 from liversynth.metrics import compare
 from liversynth.volume import Case
 
@@ -41,6 +42,8 @@ class FillingMixin:
         def mask(self) -> np.ndarray: ...
         @property
         def stamp(self) -> LesionStamp | None: ...
+        def lesion_volume(self, *, include_stamp: bool = True) -> tuple[int, np.ndarray] | None: ...
+        def painted_slices(self) -> list[int]: ...
 
     def _init_fill(self) -> None:
         self.filler_name = DEFAULT_FILLER
@@ -58,6 +61,9 @@ class FillingMixin:
         self.last_fill_device: str | None = None
         self.last_metrics: dict[str, float] | None = None
         self.ground_truth_is_healthy: bool | None = None
+        #: The last finished 3-D fill (every slice of the lesion), reused when scrolling.
+        self.volume_fill: VolumeFillResult | None = None
+        self._volume_generation = -1
 
     def set_filler(self, name: str, model_path: str | None = None) -> None:
         """Choose the filler (registry name) and model file; the GUI then builds it for the worker."""
@@ -65,6 +71,7 @@ class FillingMixin:
         if (name, model) == (self.filler_name, self.model_path):
             return
         self.filler_name, self.model_path = name, model
+        self.volume_fill = None
         self.generation += 1  # results of the previous filler are stale now
         self.revision += 1
         self.events.filler_changed.emit(name, model)
@@ -82,7 +89,7 @@ class FillingMixin:
             return None
         mask = self.mask
         if self.stamp is not None:
-            mask = mask | self.stamp.render(mask.shape)
+            mask = mask | self.stamp.render_at(mask.shape, self.slice_index)
         self.generation += 1
         if not mask.any():
             self._clear_fill()
@@ -95,6 +102,99 @@ class FillingMixin:
             liver_mask=self.liver_mask(),
             filler_name=self.filler_name,
             seed=self.fill_seed,
+        )
+
+    def lesion_is_3d(self) -> bool:
+        """``True`` when the lesion (with a committed-to-be stamp) spans more than one slice."""
+        return len(self.painted_slices()) > 1
+
+    def request_volume_fill(self) -> VolumeFillRequest | None:
+        """A request to fill every slice the lesion touches, the shown slice first.
+
+        Returns:
+            ``None`` without a case or lesion.
+        """
+        if self.case is None:
+            return None
+        slab = self.lesion_volume(include_stamp=True)
+        self.generation += 1
+        if slab is None:
+            self._clear_fill()
+            return None
+        z0, mask = slab
+        z1 = z0 + mask.shape[0]
+        vol = self.case.volume
+        labels = self.case.labels
+        liver = None if labels is None else (labels[z0:z1] == 1) | (labels[z0:z1] == 2)
+        self._volume_generation = self.generation
+        return VolumeFillRequest(
+            generation=self.generation,
+            z0=z0,
+            focus_z=self.slice_index,
+            hu_zyx=np.asarray(vol.hu[z0:z1], dtype=np.float32),
+            mask_zyx=mask,
+            liver_zyx=liver,
+            spacing_mm=vol.spacing_mm,
+            filler_name=self.filler_name,
+            seed=self.fill_seed,
+        )
+
+    @property
+    def volume_generation(self) -> int:
+        """Generation of the latest 3-D request (its progress and result are the ones shown)."""
+        return self._volume_generation
+
+    def apply_volume_fill_result(self, result: VolumeFillResult) -> bool:
+        """Keep a finished 3-D fill (``False`` when a newer 3-D request exists) and show its
+        slice on screen (unless the mask there changed meanwhile)."""
+        if result.generation != self._volume_generation:
+            return False
+        self.volume_fill = result
+        self.events.fill_progress.emit(*([len(self._volume_slices(result))] * 2))
+        self._show_volume_fill(force=True)
+        return True
+
+    @staticmethod
+    def _volume_slices(result: VolumeFillResult) -> list[int]:
+        return [result.z0 + int(k) for k in np.flatnonzero(result.mask_zyx.any(axis=(1, 2)))]
+
+    def volume_fill_slice(self, z: int) -> np.ndarray | None:
+        """Slice ``z`` of the last 3-D fill if it was made from the mask now on ``z``."""
+        res = self.volume_fill
+        if res is None or not res.z0 <= z < res.z0 + res.filled_zyx.shape[0]:
+            return None
+        used = res.mask_zyx[z - res.z0]
+        if not used.any() or not np.array_equal(used, self.mask_for(z)):
+            return None
+        return res.filled_zyx[z - res.z0]
+
+    def volume_fill_is_current(self) -> bool:
+        """``True`` when the last 3-D fill covers exactly the lesion as it is now."""
+        res = self.volume_fill
+        if res is None or self.stamp is not None:  # set_filler() drops it
+            return False
+        painted = self.painted_slices()
+        return painted == self._volume_slices(res) and all(
+            self.volume_fill_slice(z) is not None for z in painted
+        )
+
+    def _show_volume_fill(self, *, force: bool = False) -> None:
+        z = self.slice_index
+        filled = self.volume_fill_slice(z)
+        if filled is None or (self.fill_up_to_date and not force):
+            return
+        res = self.volume_fill
+        assert res is not None
+        self.apply_fill_result(
+            FillResult(
+                generation=self.generation,
+                z=z,
+                filled_hu=filled,
+                elapsed_ms=res.elapsed_ms,
+                device=res.device,
+                filler_name=res.filler_name,
+                mask=res.mask_zyx[z - res.z0],
+            )
         )
 
     def apply_fill_result(self, result: FillResult) -> bool:

@@ -41,6 +41,11 @@ class StampingMixin:
         def set_mask(
             self, mask: np.ndarray, *, z: int | None = None, label: str = "set mask"
         ) -> bool: ...
+        def set_masks(
+            self, masks: dict[int, np.ndarray], *, label: str, focus_z: int | None = None
+        ) -> bool: ...
+        def stamp_slices(self) -> dict[int, np.ndarray]: ...
+        def mask_for(self, z: int) -> np.ndarray: ...
         @property
         def mask(self) -> np.ndarray: ...
         @property
@@ -65,13 +70,19 @@ class StampingMixin:
         self.set_stamp(self._stamp.with_pose(**changes))
 
     def commit_stamp(self) -> bool:
-        """OR the stamp into the shown slice's mask (one undo step) and remove the stamp.
+        """OR the stamp into the mask (one undo step; a 3-D stamp into every slice it covers)
+        and remove the stamp.
 
         Returns:
             ``False`` when there is no stamp or it adds no pixel (e.g. outside the image).
         """
         if self._stamp is None:
             return False
+        if self._stamp.is_3d:
+            drawn_3d = self.stamp_slices()
+            self.set_stamp(None)
+            new = {z: self.mask_for(z) | m for z, m in drawn_3d.items()}
+            return self.set_masks(new, label="3-D stamp")
         drawn = self._stamp.render(self.slice_shape)
         self.set_stamp(None)
         return self.set_mask(self.mask | drawn, label="stamp")

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from liversynth.authoring.brush import BBox, paint_segment, union_bbox
-from liversynth.authoring.mask_history import DEFAULT_HISTORY_STEPS, MaskEdit, MaskHistory
+from liversynth.authoring.mask_history import (
+    DEFAULT_HISTORY_STEPS,
+    HistoryStep,
+    MaskEdit,
+    MaskEditGroup,
+    MaskHistory,
+)
 
 
 @dataclass
@@ -131,16 +137,51 @@ class MaskEditor:
             self.history.push(edit)
         return edit
 
-    def undo(self) -> MaskEdit | None:
-        """Revert the last step; returns it (its ``z`` says which slice changed)."""
-        edit = self.history.pop_undo()
-        if edit is not None:
-            edit.apply(self._writable(edit.z), reverse=True)
-        return edit
+    def replace_many(
+        self, masks: dict[int, np.ndarray], label: str, focus_z: int
+    ) -> HistoryStep | None:
+        """Set several slices' masks as one history step (a 3-D edit).
 
-    def redo(self) -> MaskEdit | None:
-        """Re-apply the last undone step; returns it."""
-        edit = self.history.pop_redo()
-        if edit is not None:
+        Args:
+            masks: new full masks by slice index; slices not named are unchanged.
+            label: what the user did.
+            focus_z: the slice shown when the step is undone/redone.
+
+        Returns:
+            The step (``None`` when nothing changes).
+        """
+        parts = []
+        for z in sorted(masks):
+            new = np.asarray(masks[z]).astype(bool)
+            if new.shape != self.shape:
+                raise ValueError(
+                    f"mask shape {new.shape} differs from the slice shape {self.shape}"
+                )
+            edit = MaskEdit.between(int(z), self.mask_for(int(z)), new, label)
+            if edit is not None:
+                parts.append(edit)
+        if not parts:
+            return None
+        for edit in parts:
             edit.apply(self._writable(edit.z))
-        return edit
+        step: HistoryStep = (
+            parts[0] if len(parts) == 1 else MaskEditGroup(tuple(parts), int(focus_z), label)
+        )
+        self.history.push(step)
+        return step
+
+    def undo(self) -> HistoryStep | None:
+        """Revert the last step; returns it (its ``parts`` say which slices changed)."""
+        step = self.history.pop_undo()
+        if step is not None:
+            for edit in step.parts:
+                edit.apply(self._writable(edit.z), reverse=True)
+        return step
+
+    def redo(self) -> HistoryStep | None:
+        """Re-apply the last undone step; returns it."""
+        step = self.history.pop_redo()
+        if step is not None:
+            for edit in step.parts:
+                edit.apply(self._writable(edit.z))
+        return step

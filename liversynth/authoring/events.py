@@ -100,6 +100,8 @@ class DocumentEvents:
         filler_changed(name: str, model_path: str | None): the chosen filler.
         brush_changed(radius_px: int): the brush radius.
         dirty_changed(dirty: bool): unsaved work appeared / was saved.
+        fill_progress(done: int, total: int): slices filled so far by a volume fill.
+        bank_changed(): the lesion bank offered as stamp sources changed.
     """
 
     NAMES: tuple[str, ...] = (
@@ -114,6 +116,8 @@ class DocumentEvents:
         "filler_changed",
         "brush_changed",
         "dirty_changed",
+        "fill_progress",
+        "bank_changed",
     )
 
     def __init__(self) -> None:
@@ -128,6 +132,8 @@ class DocumentEvents:
         self.filler_changed = Signal("filler_changed")
         self.brush_changed = Signal("brush_changed")
         self.dirty_changed = Signal("dirty_changed")
+        self.fill_progress = Signal("fill_progress")
+        self.bank_changed = Signal("bank_changed")
 
     def all(self) -> list[Signal]:
         """Every signal, in :attr:`NAMES` order."""

@@ -8,7 +8,6 @@ mark everything as synthetic and write provenance sidecars without patient ident
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,14 +72,15 @@ class ExportSnapshot:
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
-        """The sidecar record: source case, filler, model file name and sha256 (``None`` for
-        engines without a model), seed, lesion slices."""
-        model = model_file(self.filler_name, self.model_path)
+        """The sidecar record: source case, filler, model file name and sha256 (the bundled
+        model's too), seed, lesion slices."""
+        from liversynth.export.provenance import model_record
+
+        model_path = self.model_path if self.filler_name == "gan" else None
         record: dict[str, Any] = {
             "source": self.name,
             "filler": self.filler_name,
-            "model": None if model is None else model.name,
-            "model_sha256": None if model is None else file_sha256(model),
+            **model_record(self.filler_name, model_path),
             "seed": self.seed,
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
@@ -92,36 +92,6 @@ class ExportSnapshot:
         if self.labels is None:
             return None
         return (self.labels[z] == LIVER) | (self.labels[z] == TUMOUR)
-
-
-def model_file(filler_name: str, model_path: str | None) -> Path | None:
-    """The model file a filler runs: ``model_path``, the bundled model for a model engine
-    given none, or ``None`` for engines without a model (``mean``, ``procedural``...)."""
-    from liversynth.fillers.registry import filler_info
-
-    try:
-        uses_model = filler_info(filler_name).uses_model
-    except ValueError:  # an engine registered by a plug-in that has gone: name only
-        uses_model = model_path is not None
-    if not uses_model:
-        return None
-    if model_path is not None:
-        return Path(model_path)
-    from liversynth.fillers.gan import default_model_path
-
-    return default_model_path()
-
-
-def file_sha256(path: Path) -> str | None:
-    """Hex sha256 of a file, or ``None`` when it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def fill_slice(snap: ExportSnapshot, filler: SliceFiller, z: int) -> np.ndarray:
@@ -141,16 +111,39 @@ def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndar
     Returns:
         ``(hu, labels)``: ``hu`` in the source dtype (int16 rounded when the source is integral)
         with every painted slice filled; ``labels`` uint8 0/1/2 with each lesion mask as 2.
+
+    The lesion is filled as one 3-D object with the engine's ``fill_volume`` over the slab of
+    slices it spans (the same call, slab and seed as the GUI's volume fill, so the export is
+    what the user saw).
     """
     hu = snap.hu.copy()
     labels = np.zeros(snap.hu.shape, dtype=np.uint8) if snap.labels is None else snap.labels.copy()
-    for z, mask in sorted(snap.masks.items()):
-        filled = fill_slice(snap, filler, z)
-        if np.issubdtype(hu.dtype, np.integer):
-            info = np.iinfo(hu.dtype)
-            filled = np.clip(np.rint(filled), info.min, info.max)
-        hu[z] = filled.astype(hu.dtype)
-        labels[z][mask] = TUMOUR
+    painted = sorted(z for z, m in snap.masks.items() if m.any())
+    if not painted:
+        return hu, labels
+    z0, z1 = painted[0], painted[-1] + 1
+    mask = np.zeros((z1 - z0, *snap.hu.shape[1:]), dtype=bool)
+    for z in painted:
+        mask[z - z0] = snap.masks[z]
+    liver = None
+    if snap.labels is not None:
+        liver = np.isin(snap.labels[z0:z1], (LIVER, TUMOUR))
+    filled = np.asarray(
+        filler.fill_volume(
+            np.asarray(snap.hu[z0:z1], dtype=np.float32),
+            mask,
+            liver_zyx=liver,
+            seed=snap.seed,
+            spacing_mm=snap.spacing_mm,
+        ),
+        dtype=np.float32,
+    )
+    if np.issubdtype(hu.dtype, np.integer):
+        info = np.iinfo(hu.dtype)
+        filled = np.clip(np.rint(filled), info.min, info.max)
+    touched = mask.any(axis=(1, 2))
+    hu[z0:z1][touched] = filled[touched].astype(hu.dtype)
+    labels[z0:z1][mask] = TUMOUR
     return hu, labels
 
 
@@ -214,7 +207,11 @@ def export_png(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> list[
     written.append(
         write_sidecar(
             written[0],
-            snap.provenance(slice=snap.z, encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40"),
+            snap.provenance(
+                slice=snap.z,
+                encoding="16-bit PNG = HU + 32768; 8-bit PNG = W400/L40",
+                geometry=_slice_geometry(snap),
+            ),
         )
     )
     return written
@@ -241,6 +238,19 @@ def export_dicom(snap: ExportSnapshot, filler: SliceFiller, folder: Path) -> lis
         seg_path = folder.with_name(folder.name + "_seg.dcm")
         written.append(export_dicom_seg(labels, series, seg_path, provenance=provenance))
     return written
+
+
+def _slice_geometry(snap: ExportSnapshot) -> dict[str, Any] | None:
+    """Where the exported slice lies in the patient (PNG carries no position of its own)."""
+    if snap.affine_lps is None:
+        return None
+    from liversynth.geometry import crop_affine_lps
+
+    affine = crop_affine_lps(snap.affine_lps, (snap.z, 0, 0))
+    return {
+        "affine_lps": affine.tolist(),
+        "convention": "DICOM LPS mm = affine_lps @ (0, row, column, 1) for a pixel of this slice",
+    }
 
 
 def _with_stem_suffix(path: Path, suffix: str) -> Path:

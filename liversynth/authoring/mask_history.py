@@ -1,7 +1,8 @@
 """Undo/redo of mask edits, stored as small diffs (box + before/after crops), bounded.
 
 One user action (a whole brush stroke, "fill holes", "clear", a stamp commit) is one
-:class:`MaskEdit`. Storing only the changed box keeps 100 steps of a 512×512 editor cheap.
+:class:`MaskEdit`; a 3-D action (a 3-D stamp, a sphere brush dab, "fill between slices") is one
+:class:`MaskEditGroup` of per-slice edits, undone and redone together. Storing only the changed box keeps 100 steps of a 512×512 editor cheap.
 """
 
 from __future__ import annotations
@@ -51,6 +52,30 @@ class MaskEdit:
         r0, r1, c0, c1 = self.bbox
         mask[r0:r1, c0:c1] = self.before if reverse else self.after
 
+    @property
+    def parts(self) -> tuple[MaskEdit, ...]:
+        """The per-slice edits of this step (just itself)."""
+        return (self,)
+
+
+@dataclass(frozen=True)
+class MaskEditGroup:
+    """One undoable step that changed several slices (a 3-D edit).
+
+    Attributes:
+        parts: the per-slice :class:`MaskEdit` s, ascending ``z``.
+        z: the slice to show when the step is undone or redone (where the user made it).
+        label: what the user did, for menus.
+    """
+
+    parts: tuple[MaskEdit, ...]
+    z: int
+    label: str = ""
+
+
+#: What the history stores: a one-slice or a multi-slice step.
+HistoryStep = MaskEdit | MaskEditGroup
+
 
 class MaskHistory:
     """Linear undo/redo stack of :class:`MaskEdit`; the oldest steps fall off beyond ``max_steps``.
@@ -63,15 +88,15 @@ class MaskHistory:
         if max_steps < 1:
             raise ValueError(f"history needs at least one step, got {max_steps}")
         self.max_steps = max_steps
-        self._undo: deque[MaskEdit] = deque(maxlen=max_steps)
-        self._redo: list[MaskEdit] = []
+        self._undo: deque[HistoryStep] = deque(maxlen=max_steps)
+        self._redo: list[HistoryStep] = []
 
-    def push(self, edit: MaskEdit) -> None:
+    def push(self, edit: HistoryStep) -> None:
         """Record a new edit; it discards everything that could have been redone."""
         self._undo.append(edit)
         self._redo.clear()
 
-    def pop_undo(self) -> MaskEdit | None:
+    def pop_undo(self) -> HistoryStep | None:
         """The edit to revert (moved to the redo stack), or ``None``."""
         if not self._undo:
             return None
@@ -79,7 +104,7 @@ class MaskHistory:
         self._redo.append(edit)
         return edit
 
-    def pop_redo(self) -> MaskEdit | None:
+    def pop_redo(self) -> HistoryStep | None:
         """The edit to re-apply (moved back to the undo stack), or ``None``."""
         if not self._redo:
             return None

@@ -91,12 +91,36 @@ class LesionStamp:
     source: np.ndarray
     pose: StampPose = field(default_factory=StampPose)
     origin: str = ""
+    volume: np.ndarray | None = None
+    centre_z: float = 0.0
 
     def __post_init__(self) -> None:
         src = np.asarray(self.source)
         if src.ndim != 2 or not src.any():
             raise ValueError("a stamp source must be a non-empty 2-D mask")
         object.__setattr__(self, "source", src.astype(bool, copy=False))
+        if self.volume is not None:
+            vol = np.asarray(self.volume, bool)
+            if vol.ndim != 3 or vol.shape[1:] != src.shape or not vol.any():
+                raise ValueError("a 3-D stamp volume must be non-empty and match its source")
+            object.__setattr__(self, "volume", vol)
+            object.__setattr__(self, "centre_z", float(self.centre_z))
+
+    @property
+    def is_3d(self) -> bool:
+        """``True`` for a stamp that spans several slices (see :mod:`.stamp3d`)."""
+        return self.volume is not None
+
+    def render_at(self, shape: tuple[int, int], z: int) -> np.ndarray:
+        """The stamp's cross-section on slice ``z`` (a 2-D stamp is the same on every slice)."""
+        if self.volume is None:
+            return self.render(shape)
+        from liversynth.authoring.stamp3d import section_at
+
+        plane = section_at(self, z)
+        if plane is None:
+            return np.zeros(shape, dtype=bool)
+        return self._render_plane(plane, shape)
 
     def with_pose(self, **changes: Any) -> LesionStamp:
         """A copy with some pose fields changed, e.g. ``stamp.with_pose(angle_deg=30)``."""
@@ -118,6 +142,10 @@ class LesionStamp:
         Bilinear resampling of the 0/1 source then a 0.5 threshold, so scaled and rotated
         edges stay smooth rather than blocky.
         """
+        return self._render_plane(self.source.astype(np.float32), shape)
+
+    def _render_plane(self, plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """Pose a float ``plane`` of the source's shape onto a slice of ``shape``: bool."""
         forward = self.matrix()
         inverse = np.linalg.inv(forward)
         src_centre = (np.asarray(self.source.shape, dtype=np.float64) - 1.0) / 2.0
@@ -135,7 +163,7 @@ class LesionStamp:
             return out
         offset = src_centre - inverse @ (centre - np.array([r0, c0], dtype=np.float64))
         values = ndimage.affine_transform(
-            self.source.astype(np.float32),
+            plane,
             inverse,
             offset=offset,
             output_shape=(r1 - r0, c1 - c0),

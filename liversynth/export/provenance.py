@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -142,6 +143,31 @@ def build_record(provenance: Mapping[str, Any]) -> dict[str, Any]:
     if record.get("source") is not None:
         record["source"] = _source_name(record["source"])
     return record
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_record(filler: str | None, model_path: str | Path | None) -> dict[str, Any]:
+    """``{"model": file name, "model_sha256": hash}`` of the model a filler used.
+
+    A ``gan`` without an explicit path used the bundled model, which is named and hashed too;
+    engines without a model give ``None`` for both.
+    """
+    if model_path is None and filler == "gan":
+        from liversynth.fillers.gan import default_model_path
+
+        model_path = default_model_path()
+    if model_path is None:
+        return {"model": None, "model_sha256": None}
+    path = Path(model_path)
+    return {"model": path.name, "model_sha256": file_sha256(path) if path.is_file() else None}
 
 
 def write_sidecar(data_path: str | Path, provenance: Mapping[str, Any]) -> Path:

@@ -7,8 +7,11 @@ input pane draws the mask as a white, outlined layer, so it shows under any wind
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6 import QtCore
+from scipy import ndimage
 
 from liversynth.authoring import Document, LesionStamp
 from liversynth.windowing import dragged_window
@@ -18,7 +21,9 @@ from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.viewer.tool import Tool
 
 #: The banner shown while the floating stamp or the mask leaves the liver.
-OUTSIDE_LIVER_WARNING = "⚠ {pct:.0f}% of the lesion lies outside the liver"
+OUTSIDE_LIVER_WARNING = (
+    "⚠ {pct:.0f}% of the lesion lies outside the liver ({voxels} voxels, {mm3:.0f} mm³)"
+)
 
 
 class SliceBinding(QtCore.QObject):
@@ -45,6 +50,10 @@ class SliceBinding(QtCore.QObject):
         # The last pixel under the cursor: the read-out follows slice and fill changes
         # even when the mouse does not move (wheel, keys, undo on another slice).
         self._hover_rc: tuple[int, int] | None = None
+        #: Draw the floating stamp filled (True) or as an outline, so the live fill shows.
+        self.filled_stamp_preview = False
+        #: Radius of the 3-D (sphere) brush in mm, ``None`` for the 2-D brush.
+        self.sphere_radius_mm: Callable[[], float | None] = lambda: None
         for box in side.boxes.values():
             box.sigRangeChangedManually.connect(self._side_zoomed_by_user)
         view.strokeEvent.connect(self._on_stroke)
@@ -127,11 +136,12 @@ class SliceBinding(QtCore.QObject):
         doc = self.doc
         if doc is None or not doc.has_case or not self._side_follows_lesion:
             return
-        rows = np.flatnonzero(doc.mask.any(axis=1))
+        lesion = shown_lesion(doc)
+        rows = np.flatnonzero(lesion.any(axis=1))
         if rows.size == 0:
             self.side.reset_zoom()
             return
-        cols = np.flatnonzero(doc.mask.any(axis=0))
+        cols = np.flatnonzero(lesion.any(axis=0))
         centre = ((rows[0] + rows[-1] + 1) / 2.0, (cols[0] + cols[-1] + 1) / 2.0)
         extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
         # The lesion fills about half the pane: enough surrounding liver to judge the blend.
@@ -187,7 +197,7 @@ class SliceBinding(QtCore.QObject):
             return
         truth = doc.slice_hu()
         self.side.set_slices(
-            input_mask=doc.mask,
+            input_mask=shown_lesion(doc),
             truth_hu=truth,
             synthetic_hu=shown_slice_fill(doc),
             levels_hu=self._levels(),
@@ -211,22 +221,41 @@ class SliceBinding(QtCore.QObject):
                 self.view.show_stamp_roi(
                     p.centre_rc, (rows * p.scale_y, cols * p.scale_x), -p.angle_deg
                 )
-            self.view.stamp_preview.set_mask(stamp.render(doc.slice_shape))
+            drawn = doc.stamp_slice_mask()
+            if drawn is not None and not self.filled_stamp_preview:
+                drawn = drawn & ~ndimage.binary_erosion(drawn, iterations=1)
+            self.view.stamp_preview.set_mask(drawn)
+            # The panes stay on the floating stamp, so its live fill is visible while it moves.
+            self._zoom_side_to_lesion()
         self._update_warning()
+
+    def set_filled_stamp_preview(self, on: bool) -> None:
+        """Tint the whole stamp (``True``) or only its outline (the default)."""
+        self.filled_stamp_preview = bool(on)
+        if self.doc is not None and self.doc.has_case:
+            self._stamp_changed(self.doc.stamp)
 
     def _update_warning(self) -> None:
         doc = self.doc
         assert doc is not None
-        fraction = doc.mask_outside_liver_fraction(include_stamp=True)
+        outside = doc.lesion_outside_liver(include_stamp=True)
         text = ""
-        if fraction is not None and fraction > 0.0:
-            text = OUTSIDE_LIVER_WARNING.format(pct=max(fraction * 100.0, 1.0))
+        if outside is not None and outside[0] > 0:
+            voxels, mm3, total = outside
+            text = OUTSIDE_LIVER_WARNING.format(
+                pct=max(voxels / total * 100.0, 1.0), voxels=voxels, mm3=mm3
+            )
         self.view.set_banner(text)
 
     # -- views → document -------------------------------------------------------------------
     def _on_stroke(self, phase: str, row: int, col: int) -> None:
         doc = self.doc
         if doc is None or not doc.has_case:
+            return
+        radius_mm = self.sphere_radius_mm()
+        if radius_mm is not None:
+            if phase == "start":  # the 3-D brush: one ball per click, one undo step each
+                doc.paint_sphere(row, col, radius_mm, erase=self.view.tool == Tool.ERASER)
             return
         if phase == "start":
             doc.begin_stroke("erase" if self.view.tool == Tool.ERASER else "paint")
@@ -302,13 +331,20 @@ def slice_z_lps_mm(doc: Document) -> float:
     return doc.case.volume.index_to_lps_mm(doc.slice_index, (rows - 1) / 2, (cols - 1) / 2)[2]
 
 
+def shown_lesion(doc: Document) -> np.ndarray:
+    """The shown slice's lesion: the mask plus the floating stamp's cross-section."""
+    drawn = doc.stamp_slice_mask()
+    return doc.mask if drawn is None else doc.mask | drawn
+
+
 def shown_slice_fill(doc: Document) -> np.ndarray | None:
     """The last fill (HU) when it belongs to the shown slice, else ``None``."""
     return doc.last_fill if doc.last_fill_z == doc.slice_index else None
 
 
 def describe_pixel(doc: Document, row: int, col: int) -> str:
-    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and millimetres."""
+    """Status-bar text for pixel (row, col) of the shown slice: HU, indices and the patient
+    position in DICOM LPS millimetres (``Volume.index_to_lps_mm``)."""
     rows, cols = doc.slice_shape
     z = doc.slice_index
     if not (0 <= row < rows and 0 <= col < cols):

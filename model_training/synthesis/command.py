@@ -4,7 +4,8 @@ Each item takes a healthy case, a lesion (from a bank of real lesions, transform
 procedural shape), places it where it is plausible in the liver and paints it with a filler.
 Labels: 0 background, 1 liver (from the healthy case), 2 tumour = exactly the placed lesion.
 ``manifest.json`` records everything needed to regenerate any item alone
-(``--only-item K`` gives the same bytes as item K of the full run).
+(``--only-item K`` gives the same bytes as item K of the full run); ``--shard K/N`` writes a
+deterministic share and ``synthesize merge`` joins the shares (:mod:`.shards`).
 
 Example::
 
@@ -16,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import tempfile
@@ -26,42 +26,57 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from liversynth.atomic import atomic_write
 from liversynth.errors import LiverSynthError
+from liversynth.export.provenance import file_sha256
 from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
+from model_training.cli import add_device, add_quiet, progress, subcommand
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
+from model_training.synthesis.layout import (
+    DEFAULT_DATASET_ID,
+    DEFAULT_DATASET_NAME,
+    check_empty,
+    created_on_success,
+    output_root,
+)
+from model_training.synthesis.shards import parse_shard, run_merge, shard_indices
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register the ``synthesize`` subcommand."""
-    p = subparsers.add_parser(
+    """Register ``synthesize`` (and its ``synthesize merge`` subcommand)."""
+    p = subcommand(
+        subparsers,
         "synthesize",
         help="embed synthetic lesions in healthy livers and write a labelled dataset",
         description=(
             "Embed synthetic lesions (real ones from a bank, transformed, or procedural shapes) "
-            "in healthy livers and write a labelled dataset with a manifest."
+            "in healthy livers and write a labelled dataset with a manifest. Outputs lie where "
+            "the source scans lie in the patient. 'synthesize merge' joins --shard outputs."
+        ),
+        example=(
+            "liversynth-train synthesize --healthy ../shared/data/3Dircadb1.7 \\\n"
+            "    --lesions ../shared/data/3Dircadb1.1 --count 200 --format nnunet \\\n"
+            "    --dataset-id 501 --dataset-name LiverSynth --out $nnUNet_raw"
         ),
     )
     p.add_argument(
         "--healthy",
         nargs="+",
-        required=True,
         type=Path,
-        help="healthy labelled cases (any layout load_case reads)",
+        help="healthy labelled cases (any layout load_case reads); required",
     )
     p.add_argument(
         "--lesions",
         nargs="+",
         type=Path,
         default=None,
-        help="a lesion bank .npz, or labelled cases to cut real lesions from (default: procedural shapes)",
+        help="a lesion bank .npz, or labelled cases to cut real lesions from "
+        "(default: procedural shapes)",
     )
-    p.add_argument("--count", type=int, default=10, help="number of items (default 10)")
+    p.add_argument("--count", type=int, default=10, help="number of items")
     p.add_argument(
         "--seed", type=int, default=0, help="run seed; item K uses a seed derived from (seed, K)"
     )
@@ -69,7 +84,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--filler",
         choices=available_fillers(),
         default="procedural",
-        help="what paints the lesion (default procedural): "
+        help="what paints the lesion (default: procedural): "
         + "; ".join(f"{i.name}: {i.description}" for i in filler_infos()),
     )
     p.add_argument(
@@ -78,22 +93,36 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="gan model file (default: resources/models/default.safetensors)",
     )
-    p.add_argument("--device", default="auto", help="gan device: auto, cpu, cuda")
+    add_device(p)
     p.add_argument(
-        "--out", type=Path, required=True, help="output folder (new or empty unless --overwrite)"
+        "--out",
+        type=Path,
+        help="output folder (new or empty unless --overwrite); for nnunet the folder that "
+        "receives DatasetNNN_NAME (e.g. $nnUNet_raw); required",
+    )
+    p.add_argument("--format", choices=FORMATS, default="png", dest="fmt", help="output format")
+    p.add_argument(
+        "--dataset-id",
+        type=int,
+        default=None,
+        help=f"nnunet: dataset id NNN of DatasetNNN_NAME (default: {DEFAULT_DATASET_ID})",
     )
     p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="png",
-        dest="fmt",
-        help="png slices or whole volumes (default png)",
+        "--dataset-name",
+        default=None,
+        help=f"nnunet: NAME of DatasetNNN_NAME (default: {DEFAULT_DATASET_NAME})",
     )
     p.add_argument(
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
         help="processes for CPU fillers (default: all cores)",
+    )
+    p.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="write only the items whose index is K modulo N (one job of N; join with merge)",
     )
     p.add_argument(
         "--only-item",
@@ -120,6 +149,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also write the lesion bank built from --lesions cases",
     )
     p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    add_quiet(p)
+    merge = p.add_subparsers(dest="synth_command", metavar="merge", required=False)
+    m = subcommand(
+        merge,
+        "merge",
+        help="join the --out folders of 'synthesize --shard K/N' runs into one dataset",
+        description=(
+            "Join shard outputs into the dataset one unsharded run writes: the same files and "
+            "one manifest. Refuses shards of different runs, overlaps and missing items."
+        ),
+        example="liversynth-train synthesize merge out/shard_0 out/shard_1 --out out/all",
+    )
+    m.add_argument("shards", nargs="+", type=Path, metavar="SHARD_DIR", help="shard outputs")
+    m.add_argument("--out", type=Path, required=True, help="merged output folder (new or empty)")
+    m.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
     return p
 
 
@@ -134,28 +178,21 @@ def _vessel_hu(text: str) -> float | str | None:
         raise ValueError(f"--vessel-hu must be a number, 'auto' or 'none', got {text!r}") from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _load_bank(
     paths: list[Path] | None, tmp: Path, save_to: Path | None
-) -> tuple[LesionBank | None, str | None]:
-    """The bank and the file it is stored in (workers and manifests refer to the file)."""
+) -> tuple[LesionBank | None, str | None, str | None]:
+    """The bank, the file workers read it from, and the name manifests give it (``None``
+    when that file is a temporary one that does not outlive the run)."""
     if not paths:
-        return None, None
+        return None, None, None
     if len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".npz":
-        return LesionBank.load(paths[0]), str(paths[0])
+        return LesionBank.load(paths[0]), str(paths[0]), paths[0].name
     bank = LesionBank.from_cases(paths)
     if not len(bank):
         raise LiverSynthError(f"no tumour (label 2) found in {', '.join(map(str, paths))}")
     target = save_to or tmp / "lesion_bank.npz"
     bank.save(target)
-    return bank, str(target)
+    return bank, str(target), None if save_to is None else save_to.name
 
 
 def build_filler(
@@ -224,13 +261,16 @@ def _run_items(
     indices: list[int],
     model_info: dict[str, Any] | None,
     tmp: Path,
+    root: Path,
 ) -> list[dict[str, Any]]:
     jobs = [
-        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(args.out), "model": model_info}
+        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(root), "model": model_info}
         for k in indices
     ]
     workers = max(1, min(int(args.workers), len(jobs)))
-    bar = tqdm(total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", disable=None)
+    bar = progress(
+        total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", quiet=args.quiet
+    )
     records = []
     # Model engines run in this process (one model in memory; a GPU is not shared by forks).
     if workers == 1 or filler_info(args.filler).uses_model:
@@ -252,66 +292,97 @@ def _run_items(
     return sorted(records, key=lambda r: r["index"])
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out}: folder is not empty (pass --overwrite to write into it)")
-    out.mkdir(parents=True, exist_ok=True)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``synthesize``; returns the exit code."""
-    from liversynth.io import load_case
-
+def _check_args(args: argparse.Namespace) -> tuple[int, int] | None:
+    """Usage checks before anything is read or created; returns the shard."""
+    if not args.healthy:
+        raise LiverSynthError("synthesize needs --healthy CASE [CASE ...]")
+    if args.out is None:
+        raise LiverSynthError("synthesize needs --out FOLDER")
+    for path in [*args.healthy, *(args.lesions or []), *([args.model] if args.model else [])]:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
     if args.count < 1:
         raise ValueError(f"--count must be at least 1, got {args.count}")
     if args.only_item is not None and not 0 <= args.only_item < args.count:
         raise ValueError(f"--only-item must be in 0..{args.count - 1}, got {args.only_item}")
-    _check_out(args.out, args.overwrite)
+    shard = None if args.shard is None else parse_shard(args.shard)
+    if shard is not None and args.only_item is not None:
+        raise LiverSynthError("--shard and --only-item exclude each other")
+    return shard
+
+
+def _model_info(args: argparse.Namespace, filler: Any) -> dict[str, Any] | None:
+    """The gan's model file name and sha256 (the bundled model's too)."""
+    if not filler_info(args.filler).uses_model:
+        return None
+    path = Path(getattr(filler, "model_path", None) or args.model)
+    return {"file": path.name, "sha256": file_sha256(path)}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``synthesize`` (or ``synthesize merge``); returns the exit code."""
+    if getattr(args, "synth_command", None) == "merge":
+        return run_merge(args)
+    shard = _check_args(args)
+    root = output_root(args.out, args.fmt, args.dataset_id, args.dataset_name)
+    check_empty(root, args.overwrite)
     started = time.perf_counter()
+    with created_on_success(root):
+        records, manifest = _synthesize(args, root, shard)
+        if args.fmt == "nnunet" and shard is None:
+            from liversynth.export.nnunet import write_dataset_json
+
+            n_cases = len(list((root / "labelsTr").glob("*.nii.gz")))
+            write_dataset_json(root, n_cases, name=root.name.split("_", 1)[-1])
+        atomic_write(
+            root / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
+        )
+    elapsed = time.perf_counter() - started
+    print(f"wrote {len(records)} item(s) to {root} in {elapsed:.1f} s")
+    return 0
+
+
+def _synthesize(
+    args: argparse.Namespace, root: Path, shard: tuple[int, int] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from liversynth.io import load_case
+
     with tempfile.TemporaryDirectory(prefix="liversynth-synth-") as tmp_name:
         tmp = Path(tmp_name)
-        bank, bank_path = _load_bank(args.lesions, tmp, args.save_bank)
+        bank, bank_path, bank_name = _load_bank(args.lesions, tmp, args.save_bank)
         healthy = [load_case(p) for p in args.healthy]
         ctx = build_context(
-            healthy, bank, bank_path, margin_mm=args.margin_mm, vessel_hu=_vessel_hu(args.vessel_hu)
+            healthy,
+            bank,
+            bank_path,
+            margin_mm=args.margin_mm,
+            vessel_hu=_vessel_hu(args.vessel_hu),
+            bank_name=bank_name,
         )
         del healthy
         filler = build_filler(
             args.filler, bank_path=bank_path, model=args.model, device=args.device
         )
-        model_info = None
-        if filler_info(args.filler).uses_model:
-            path = Path(getattr(filler, "model_path", None) or args.model)
-            model_info = {"file": path.name, "sha256": _sha256(path)}
-        indices = [args.only_item] if args.only_item is not None else list(range(args.count))
-        records = _run_items(args, ctx, filler, indices, model_info, tmp)
-    if args.fmt == "nnunet":
-        from liversynth.export.nnunet import write_dataset_json
-
-        write_dataset_json(args.out, len(list((args.out / "labelsTr").glob("*.nii.gz"))))
+        model_info = _model_info(args, filler)
+        if args.only_item is not None:
+            indices = [args.only_item]
+        else:
+            indices = shard_indices(args.count, shard)
+        records = _run_items(args, ctx, filler, indices, model_info, tmp, root)
     manifest = {
         "software": "LiverSynth synthesize",
         "format": args.fmt,
         "count": args.count,
         "seed": args.seed,
         "only_item": args.only_item,
+        "shard": args.shard if shard is None else f"{shard[0]}/{shard[1]}",
         "filler": args.filler,
         "model": model_info,
         "healthy": [s.name for s in ctx.scans],
         "lesions": None
         if bank is None
-        else {
-            "bank": Path(bank_path).name if bank_path else None,
-            "lesions": [les.lesion_id for les in bank],
-        },
+        else {"bank": bank_name, "lesions": [les.lesion_id for les in bank]},
         "margin_mm": args.margin_mm,
         "items": records,
     }
-    atomic_write(
-        args.out / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
-    )
-    elapsed = time.perf_counter() - started
-    print(f"wrote {len(records)} item(s) to {args.out} in {elapsed:.1f} s")
-    return 0
+    return records, manifest

@@ -93,7 +93,7 @@ def prepare_scan(
         spacing,  # type: ignore[arg-type]
         labels,
         region,
-        threshold,
+        threshold,  # type: ignore[arg-type]
         case.volume.affine_lps,
         case.volume.source_axcodes,
     )
@@ -107,11 +107,16 @@ def _filled(liver: np.ndarray) -> np.ndarray:
 
 @dataclass
 class SynthContext:
-    """Prepared healthy scans plus the optional lesion bank (and where it is stored)."""
+    """Prepared healthy scans plus the optional lesion bank (and where it is stored).
+
+    ``bank_name`` is what records call the bank: its file name when that file outlives the
+    run, else ``None`` (a bank built from cases into a temporary file).
+    """
 
     scans: list[HealthyScan]
     bank: LesionBank | None
     bank_path: str | None
+    bank_name: str | None = None
 
     def save(self, path: Path) -> Path:
         """Store the context for worker processes (one ``.npz``, no pickle)."""
@@ -134,7 +139,9 @@ class SynthContext:
                     "source_axcodes": s.source_axcodes,
                 }
             )
-        arrays["index_json"] = np.array(json.dumps({"scans": index, "bank_path": self.bank_path}))
+        arrays["index_json"] = np.array(
+            json.dumps({"scans": index, "bank_path": self.bank_path, "bank_name": self.bank_name})
+        )
         np.savez(path, **arrays)
         return path
 
@@ -167,7 +174,7 @@ class SynthContext:
                     )
                 )
         bank = LesionBank.load(meta["bank_path"]) if meta["bank_path"] else None
-        return SynthContext(scans, bank, meta["bank_path"])
+        return SynthContext(scans, bank, meta["bank_path"], meta["bank_name"])
 
 
 @lru_cache(maxsize=2)
@@ -183,6 +190,7 @@ def build_context(
     *,
     margin_mm: float,
     vessel_hu: float | str | None,
+    bank_name: str | None = None,
 ) -> SynthContext:
     """Prepare every healthy case (skipping none: a case with no room is an error)."""
     scans = []
@@ -191,4 +199,4 @@ def build_context(
             scans.append(prepare_scan(case, margin_mm=margin_mm, vessel_hu=vessel_hu))
         except PlacementError as err:
             raise PlacementError(f"{case.name}: {err}") from None
-    return SynthContext(scans, bank, bank_path)
+    return SynthContext(scans, bank, bank_path, bank_name)

@@ -7,7 +7,6 @@ the same whether it is made alone (``--only-item K``), in a full run, or on any 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,7 @@ def _draw_lesion(
         )
         info = {
             "kind": "bank",
-            "bank": Path(ctx.bank_path).name if ctx.bank_path else None,
+            "bank": ctx.bank_name,
             "bank_index": i,
             "lesion_id": les.lesion_id,
             "source_case": les.source_case,

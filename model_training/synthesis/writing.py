@@ -50,7 +50,7 @@ def write_item(item: Item, out: Path, fmt: str, provenance: dict[str, Any]) -> l
     """Write ``item`` under ``out``; returns the written paths relative to ``out``."""
     k = int(item.record["index"])
     spacing = item.scan.spacing_mm
-    where = {"affine_lps": item.affine_lps, "voxel_order": item.scan.source_axcodes}
+    where: dict[str, Any] = {"affine_lps": item.affine_lps, "voxel_order": item.scan.source_axcodes}
     if fmt == "png":
         from liversynth.export.png import save_png, save_png16
 

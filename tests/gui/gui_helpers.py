@@ -10,12 +10,17 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
+from liversynth.fillers.base import SliceWiseVolumeMixin
+
 #: Small enough for fast tests, large enough for recognisable anatomy and tumours.
 SMALL_SHAPE = (16, 128, 128)
 
 
-class ConstantFiller:
-    """A fast, deterministic filler: the mask becomes 70 HU (the rest is unchanged)."""
+class ConstantFiller(SliceWiseVolumeMixin):
+    """A fast, deterministic filler: the mask becomes 70 HU (the rest is unchanged).
+
+    ``fill_volume`` is the shared slice-wise one, as for every 2-D engine.
+    """
 
     name = "mean"
     device = "cpu"

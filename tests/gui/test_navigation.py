@@ -100,6 +100,8 @@ def test_status_bar_reads_hu_and_position_under_the_cursor(window: Any, qtbot: A
     assert f"HU {hu:6.0f}".replace("  ", " ").split()[1] in text
     assert "row  50" in text and "col  70" in text
     assert f"slice {doc.slice_index + 1}/{doc.n_slices}" in text and "mm" in text
+    x, y, z = doc.case.volume.index_to_lps_mm(doc.slice_index, 50, 70)
+    assert f"LPS ({x:6.1f}, {y:6.1f}, {z:6.1f}) mm" in text  # patient coordinates
 
 
 def test_the_four_comparison_panes_zoom_and_pan_together(window: Any) -> None:

@@ -36,7 +36,13 @@ def test_place_stamp_shows_roi_and_preview_and_switches_to_stamp_tool(
     assert doc.stamp is not None
     assert window.view.stamp_roi is not None and window.view.tool.value == "stamp"
     preview = window.view.stamp_preview.image
-    assert preview is not None and (preview > 0).sum() == doc.stamp.render(doc.slice_shape).sum()
+    rendered = doc.stamp.render(doc.slice_shape)
+    # Outline only by default (the live fill shows through); the View toggle tints it all.
+    assert preview is not None and 0 < (preview > 0).sum() < rendered.sum()
+    assert not ((preview > 0) & ~rendered).any()
+    window.actions3d.filled_stamp_preview.setChecked(True)
+    assert (window.view.stamp_preview.image > 0).sum() == rendered.sum()
+    window.actions3d.filled_stamp_preview.setChecked(False)
     assert window.actions.commit_stamp.isEnabled() and window.actions.cancel_stamp.isEnabled()
 
 

@@ -25,8 +25,13 @@ def write_case(folder: Path, seed: int, *, healthy: bool) -> Path:
     if healthy:
         labels[labels == 2] = 1
     folder.mkdir(parents=True, exist_ok=True)
-    save_nifti(case.volume.hu, case.volume.spacing_mm, folder / "volume-0.nii.gz")
-    save_nifti(labels, case.volume.spacing_mm, folder / "segmentation-0.nii.gz", labels=True)
+    # The phantom's own position (centred on the origin) and a non-RAS voxel order, so that
+    # outputs must keep both.
+    where = {"affine_lps": case.volume.affine_lps, "voxel_order": "LPS"}
+    save_nifti(case.volume.hu, case.volume.spacing_mm, folder / "volume-0.nii.gz", **where)
+    save_nifti(
+        labels, case.volume.spacing_mm, folder / "segmentation-0.nii.gz", labels=True, **where
+    )
     return folder
 
 

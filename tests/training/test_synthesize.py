@@ -108,10 +108,11 @@ def test_nifti_gz_is_byte_identical(cases, tmp_path):
         "--workers",
         "1",
     ]
-    synth(tmp_path / "a", *common)
-    synth(tmp_path / "b", *common)
+    synth(tmp_path / "a" / "Dataset501_LiverSynth", *common)
+    synth(tmp_path / "b" / "Dataset501_LiverSynth", *common)
     for sub in ("imagesTr/synth_00000_0000.nii.gz", "labelsTr/synth_00000.nii.gz", "dataset.json"):
-        assert (tmp_path / "a" / sub).read_bytes() == (tmp_path / "b" / sub).read_bytes()
+        a, b = (tmp_path / x / "Dataset501_LiverSynth" / sub for x in "ab")
+        assert a.read_bytes() == b.read_bytes()
 
 
 def test_dicom_output(cases, tmp_path):
@@ -128,11 +129,18 @@ def test_dicom_output(cases, tmp_path):
     )
     folder = tmp_path / "o" / "item_00000"
     vol = load_volume(folder)
-    labels = load_volume(tmp_path / "o" / "item_00000_label.nii.gz").hu
+    label_volume = load_volume(tmp_path / "o" / "item_00000_label.nii.gz")
+    labels = label_volume.hu
     assert (
         vol.hu.shape == labels.shape
         and (labels == 2).sum() == manifest["items"][0]["lesion_voxels"]
     )
+    # Series, labels and source share one place in the patient (not 200 mm apart).
+    source = load_volume(cases["healthy"] / "volume-0.nii.gz")
+    np.testing.assert_allclose(vol.affine_lps, source.affine_lps, atol=1e-4)
+    np.testing.assert_allclose(label_volume.affine_lps, source.affine_lps, atol=1e-4)
+    assert (tmp_path / "o" / "item_00000_seg.dcm").is_file()
+    assert "item_00000_seg.dcm" in manifest["items"][0]["files"]
     side = json.loads((tmp_path / "o" / "item_00000.json").read_text())
     assert side["synthetic"] and side["filler"] == "procedural"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from synth_helpers import synth, write_case
+from synth_helpers import write_case
 
 from liversynth.export.nnunet import (
     check_nnunet_dataset,
@@ -16,15 +16,46 @@ from liversynth.export.nnunet import (
     write_nnunet_case,
 )
 from liversynth.io import save_nifti
+from model_training.__main__ import main
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("nn")
     healthy = write_case(root / "healthy", 1, healthy=True)
-    out = root / "Dataset501_LiverSynth"
-    synth(out, "--healthy", str(healthy), "--count", "2", "--format", "nnunet", "--workers", "1")
-    return out
+    raw = root / "nnUNet_raw"
+    assert (
+        main(
+            ["synthesize", "--out", str(raw), "--healthy", str(healthy), "--count", "2"]
+            + ["--format", "nnunet", "--workers", "1", "--dataset-id", "502"]
+            + ["--dataset-name", "LiverSynthTest", "--quiet"]
+        )
+        == 0
+    )
+    assert [p.name for p in raw.iterdir()] == ["Dataset502_LiverSynthTest"]
+    return raw / "Dataset502_LiverSynthTest"
+
+
+def test_default_dataset_folder_and_refusals(tmp_path: Path, dataset: Path) -> None:
+    healthy = dataset.parent.parent / "healthy"
+    args = ["--healthy", str(healthy), "--count", "1", "--format", "nnunet", "--workers", "1"]
+    assert main(["synthesize", "--out", str(tmp_path / "raw"), *args, "--quiet"]) == 0
+    assert (tmp_path / "raw" / "Dataset501_LiverSynth" / "manifest.json").is_file()
+    # Another dataset with id 501 in the same nnUNet_raw: nnU-Net would refuse it.
+    bad = ["synthesize", "--out", str(tmp_path / "raw"), *args, "--dataset-name", "Other"]
+    assert main(bad) == 2
+    assert not (tmp_path / "raw" / "Dataset501_Other").exists()
+    assert main(["synthesize", "--out", str(tmp_path / "x"), *args, "--dataset-id", "1000"]) == 2
+    assert not (tmp_path / "x").exists()
+
+
+def test_nnunet_v2_accepts_the_dataset(dataset: Path) -> None:
+    pytest.importorskip(
+        "nnunetv2", reason="nnU-Net v2 is not installed (optional extra: pip install .[nnunet])"
+    )
+    from nnunetv2.experiment_planning.verify_dataset_integrity import verify_dataset_integrity
+
+    verify_dataset_integrity(str(dataset), num_processes=1)  # raises on any problem
 
 
 def test_synthesized_dataset_passes(dataset):
