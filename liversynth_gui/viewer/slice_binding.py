@@ -357,7 +357,7 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
     x_mm, y_mm, z_mm = vol.index_to_lps_mm(z, row, col)
     text = (
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"
-        f"   LPS ({x_mm:7.1f}, {y_mm:7.1f}, {z_mm:7.1f}) mm"
+        f"   LPS ({x_mm:6.1f}, {y_mm:6.1f}, {z_mm:6.1f}) mm"
     )
     synthetic = shown_slice_fill(doc)
     if synthetic is not None and bool(doc.mask[row, col]):

@@ -57,5 +57,5 @@ def test_position_read_out_is_in_patient_lps_coordinates(
     x, y, z = volume.index_to_lps_mm(4, 50, 70)
     assert (x, y, z) == (-180.0 + 70 * sx, -150.0 + 50 * sy, -412.5 + 4 * sz)
     text = window.status.hover.text()
-    assert f"LPS ({x:7.1f}, {y:7.1f}, {z:7.1f}) mm" in text, text
+    assert f"LPS ({x:6.1f}, {y:6.1f}, {z:6.1f}) mm" in text, text
     assert "(LPS)" in window.slice_nav.info.text()
