@@ -7,7 +7,10 @@ Cases, all on the same real slices in the same run:
   default threads;
 * the default and ``flips=1`` with ``torch.set_num_threads(1)`` (a laptop busy with other work);
 * the paper's full-slice 512×512 generator (``ModelConfig.preset("paper")``, random weights:
-  only timing matters), a few fills.
+  only timing matters), a few fills;
+* the default model's plain structure (``render=None``, no grain): the renderer's cost;
+* ``fill_volume`` of a 20-slice lesion (the case's largest tumour, its slices around the centre,
+  the mask repeated where the tumour is shorter), goal :data:`GOAL_VOLUME_S`.
 
 The configurations run interleaved (fill ``i``: every configuration fills the same slice in
 turn), so load drifting on the shared machine hits them alike and every fill gives a paired
@@ -36,6 +39,48 @@ DEFAULT_KEY = f"flips={DEFAULT_FLIPS}"
 BLOCK = 10
 #: The interactive goal for the default model on a CPU.
 GOAL_P50_MS = 50.0
+#: Goal for ``fill_volume`` of a 20-slice lesion on a CPU (seconds).
+GOAL_VOLUME_S = 1.5
+VOLUME_SLICES = 20
+
+
+def _volume_case(case: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A 20-slice stack around the case's largest tumour and its mask (see module docstring)."""
+    from scipy import ndimage
+
+    tumour = case.labels == 2
+    comp, n = ndimage.label(tumour)
+    biggest = comp == (np.argmax(np.bincount(comp.ravel())[1:]) + 1) if n else tumour
+    zs = np.flatnonzero(biggest.any(axis=(1, 2)))
+    centre = int(zs[len(zs) // 2])
+    z0 = int(
+        np.clip(centre - VOLUME_SLICES // 2, 0, max(case.volume.hu.shape[0] - VOLUME_SLICES, 0))
+    )
+    picks = np.clip(np.arange(z0, z0 + VOLUME_SLICES), zs[0], zs[-1])
+    hu = np.asarray(case.volume.hu[z0 : z0 + VOLUME_SLICES], np.float32)
+    mask = biggest[picks][: hu.shape[0]]
+    liver = (case.labels[z0 : z0 + VOLUME_SLICES] >= 1) if case.labels is not None else None
+    return hu, mask, liver
+
+
+def volume_timing(filler: Filler, case: Any, repeats: int) -> dict[str, Any]:
+    """Wall and CPU seconds of ``fill_volume`` on the 20-slice stack of :func:`_volume_case`."""
+    hu, mask, liver = _volume_case(case)
+    spacing = tuple(float(v) for v in case.volume.spacing_mm)
+    filler.fill_volume(hu, mask, liver_zyx=liver, seed=0, spacing_mm=spacing)  # warm-up
+    wall, cpu = [], []
+    for k in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        filler.fill_volume(hu, mask, liver_zyx=liver, seed=k, spacing_mm=spacing)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    p50 = float(np.median(wall))
+    return {
+        "slices": int(mask.any(axis=(1, 2)).sum()),
+        "wall_s": summarize(wall, "s"),
+        "cpu_s": summarize(cpu, "s"),
+        "goal": {"p50_s_max": GOAL_VOLUME_S, "met": bool(p50 <= GOAL_VOLUME_S)},
+    }
 
 
 def _quick_config(cfg: ModelConfig) -> ModelConfig:
@@ -143,7 +188,11 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             for flips in variants
             if threads == default_threads or flips in (DEFAULT_FLIPS, 1)
         ]
+        plain = _default_filler(ctx, DEFAULT_FLIPS)[0]
+        plain.render = None
+        configs.append((f"{DEFAULT_KEY} plain structure (no grain)", plain, default_threads))
         fills, wall_s = _round_robin(configs, slices, n)
+        volume = volume_timing(configs[0][1], case, 1 if ctx.quick else 5)
         model_name = _default_filler(ctx, 1)[1]
         for entry in fills.values():
             entry["model"] = model_name
@@ -176,6 +225,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             wall_s, f"{DEFAULT_KEY}, 1 thread", DEFAULT_KEY
         ),
         "1 thread / default threads (flips=1)": _paired(wall_s, "flips=1, 1 thread", "flips=1"),
+        "with grain / plain structure": _paired(
+            wall_s, DEFAULT_KEY, f"{DEFAULT_KEY} plain structure (no grain)"
+        ),
         f"paper / default ({DEFAULT_KEY})": _paired(
             paper_wall, "paper 512x512 flips=1", DEFAULT_KEY
         ),
@@ -188,6 +240,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "slice_shape": list(slices[0][0].shape),
         "crop_px_of_default_model": summarize(crop_sizes, "px"),
         "fills": fills,
+        "fill_volume_20_slices": volume,
         "paired_ratios": paired,
         "goal": {
             "p50_ms_max": GOAL_P50_MS,

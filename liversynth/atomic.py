@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+#: Every temporary file this module creates is ``.<name>.<random>.lstmp<suffix>``, so one
+#: pattern (:func:`stale_temps`) finds what a killed process left behind.
+TEMP_MARK = ".lstmp"
+
 
 def atomic_write(
     path: str | Path, data: bytes | Callable[[Path], object], *, suffix: str = ".tmp"
@@ -38,7 +42,9 @@ def atomic_write(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f"{TEMP_MARK}{suffix}", dir=path.parent
+    )
     tmp = Path(tmp_name)
     try:
         if callable(data):
@@ -68,6 +74,24 @@ def atomic_write_stream(path: str | Path, write: Callable[[IO[bytes]], object]) 
             write(handle)
 
     return atomic_write(path, _to_file)
+
+
+def stale_temps(folder: str | Path) -> list[Path]:
+    """Temporary files :func:`atomic_write` left in ``folder`` (a process killed mid-write)."""
+    return sorted(Path(folder).glob(f".*{TEMP_MARK}*"))
+
+
+def remove_stale_temps(folder: str | Path) -> int:
+    """Delete :func:`stale_temps` of ``folder``; returns how many were removed.
+
+    Only call this where no other process writes at the same time (a run's own folder).
+    """
+    removed = 0
+    for tmp in stale_temps(folder):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -35,7 +35,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from liversynth.atomic import atomic_write
-from liversynth.errors import ModelFileError
+from liversynth.errors import LoadError, ModelFileError
+from liversynth.io.safe_files import require_regular_file
 from liversynth.networks import ModelConfig, UNetGenerator, build_generator
 
 #: safetensors metadata key holding the ModelConfig JSON.
@@ -126,9 +127,12 @@ def read_header(path: str | Path) -> tuple[dict[str, dict], dict[str, str]]:
             a malformed header, or an unsupported dtype.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(path, "no such model file")
-    size = path.stat().st_size
+    try:
+        size = require_regular_file(
+            path, missing="no such model file"
+        )  # stat only: a FIFO must not block the open
+    except LoadError as err:
+        raise ModelFileError(path, err.problem) from None
     with open(path, "rb") as handle:
         head = handle.read(8)
         if len(head) < 8:
@@ -217,7 +221,7 @@ def read_config(path: str | Path) -> ModelConfig:
         )
     try:
         return ModelConfig.from_json(text)
-    except ValueError as err:
+    except (ValueError, TypeError, RecursionError) as err:
         raise ModelFileError(path, f"invalid model config: {err}") from None
 
 
@@ -278,7 +282,15 @@ def load_model(
     target = resolve_device(device)
     state = _load_tensors(path)
     state = {k: v for k, v in state.items() if not k.startswith(EXTRA_PREFIX)}
-    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    # Checked after the cast to the generator's dtype: 1e300 is finite in float64 but becomes
+    # inf once copied into a float32 parameter.
+    with torch.device("meta"):
+        dtypes = {k: v.dtype for k, v in build_generator(cfg, init=False).state_dict().items()}
+    bad = [
+        k
+        for k, v in state.items()
+        if v.is_floating_point() and not torch.isfinite(v.to(dtypes.get(k, v.dtype))).all()
+    ]
     if bad:
         raise ModelFileError(
             path, f"non-finite weights (NaN/inf) in {_few(bad)}: training diverged?"

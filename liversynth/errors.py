@@ -59,3 +59,8 @@ class PlacementError(LiverSynthError):
 
 class ResourceLimitError(LiverSynthError):
     """An input is too large for this machine (refused before memory runs out)."""
+
+
+class DiskFullError(LiverSynthError):
+    """A write failed because the disk (or the user's quota) is full; nothing half-written
+    was left under a final name."""

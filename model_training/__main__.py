@@ -1,18 +1,20 @@
 """``python -m model_training <command>``: prepare, train, evaluate (and synthesize).
 
 Each command lives in its own module, which exposes ``add_parser(subparsers)`` and
-``run(args) -> int``. Project errors are printed as one line (no traceback) with exit code 2.
+``run(args) -> int``. Project errors are printed as one line (no traceback) with exit code 2;
+a full disk is one line with exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from liversynth.errors import LiverSynthError
+from liversynth.errors import DiskFullError, LiverSynthError
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
@@ -62,9 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(runners[args.command](args) or 0)
+    except DiskFullError as err:  # before LiverSynthError: a full disk exits 1
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except (LiverSynthError, ValueError, FileExistsError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"error: the disk is full ({err.filename or 'while writing'})", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

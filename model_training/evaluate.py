@@ -12,7 +12,12 @@ scores the result against the real slice, on the whole slice (paper-comparable, 
   relative to the ``mean`` filler (per-slice ratio averaged, and ratio of the means);
 * ``table.md``: metrics as rows, fillers as columns, ``mean ± std``;
 * ``grid.png``: rows = slices, columns = whitened input | each filler | ground truth, cropped
-  around the lesion, abdomen window.
+  around the lesion, abdomen window; titled rows (case, slice) and columns.
+
+Next to the paper's metrics (which reward a smooth average), the realism figures of
+:mod:`model_training.realism_eval`: the judge's ROC AUC (real vs synthetic, cross-validated by
+slice), texture and noise-power ratios, attenuation error, diversity between two seeds and
+adjacent-slice coherence of ``fill_volume`` (``--no-realism`` skips them).
 
 Example:
     python -m model_training evaluate --data data/ircad11 --model runs/a/model.safetensors \\
@@ -40,9 +45,19 @@ from model_training.cli import add_device, add_quiet, subcommand
 from model_training.cli import progress as progress_bar
 from model_training.curves import new_figure
 from model_training.dataset import read_manifest
+from model_training.realism_eval import (
+    DIVERSITY_SEED_OFFSET,
+    SLICE_METRICS,
+    JudgeFeatures,
+    add_realism,
+    realism_stacks,
+    slice_realism,
+)
+from model_training.realism_eval import LABELS as REALISM_LABELS
 from model_training.records import SliceRecord, write_json_atomic
 
-METRICS = ("psnr_slice", "ssim_slice", "psnr_lesion", "ssim_lesion", "mae_lesion_hu")
+PAPER_METRICS = ("psnr_slice", "ssim_slice", "psnr_lesion", "ssim_lesion", "mae_lesion_hu")
+METRICS = PAPER_METRICS + SLICE_METRICS
 LABELS = {
     "psnr_slice": "PSNR whole slice (dB)",
     "ssim_slice": "SSIM whole slice",
@@ -50,6 +65,7 @@ LABELS = {
     "ssim_lesion": "SSIM lesion",
     "mae_lesion_hu": "MAE lesion (HU)",
     "mae_rel_mean": "MAE lesion / mean filler (per-slice mean)",
+    **REALISM_LABELS,
 }
 
 
@@ -82,6 +98,12 @@ def add_parser(subparsers: Any) -> None:
         dest="blank_lesion",
         action="store_false",
         help="give the fillers the real lesion pixels (default: blanked to the liver median)",
+    )
+    p.add_argument(
+        "--no-realism",
+        dest="realism",
+        action="store_false",
+        help="skip the realism judge, diversity and 3-D coherence (paper metrics only)",
     )
     add_quiet(p)
 
@@ -118,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         grid_rows=args.grid_rows,
         blank_lesion=args.blank_lesion,
         progress=not args.quiet,
+        realism=args.realism,
     )
     return 0
 
@@ -156,6 +179,7 @@ def evaluate(
     grid_rows: int = 8,
     blank_lesion: bool = True,
     progress: bool = True,
+    realism: bool = True,
 ) -> dict[str, Any]:
     """Evaluate the fillers on one split of a prepared dataset; returns ``metrics.json``'s content.
 
@@ -182,7 +206,9 @@ def evaluate(
     )
     per_slice: list[dict[str, Any]] = []
     grid: list[dict[str, np.ndarray]] = []
+    row_titles: list[str] = []
     seconds = dict.fromkeys(built, 0.0)
+    judge = JudgeFeatures()
     for i, record in enumerate(
         progress_bar(records, desc="evaluate", unit="slice", quiet=not progress)
     ):
@@ -200,6 +226,8 @@ def evaluate(
         box = _view_box(mask)
         panels = {"input": whiten_hu(hu, mask, PRESETS["network"])[box]}
         given = blanked(hu, mask, liver) if blank_lesion else hu
+        if realism:
+            judge.add_real(i, hu, mask, liver)
         for name, filler in list(built.items()):
             t0 = time.perf_counter()
             try:
@@ -214,11 +242,20 @@ def evaluate(
             filled = np.asarray(filled, np.float32)
             seconds[name] += time.perf_counter() - t0
             entry["metrics"][name] = compare(hu, filled, mask)
+            if realism:
+                other = filler.fill(
+                    given, mask, liver_mask=liver, seed=seed + i + DIVERSITY_SEED_OFFSET
+                )
+                entry["metrics"][name].update(slice_realism(hu, filled, other, mask))
+                judge.add_synthetic(name, i, filled, mask, liver)
+            else:
+                entry["metrics"][name].update(dict.fromkeys(SLICE_METRICS, math.nan))
             panels[name] = filled[box]
         panels["ground truth"] = hu[box]
         per_slice.append(entry)
         if i in grid_at:
             grid.append(panels)
+            row_titles.append(f"{record.case} z{record.z}")
         record.hu = record.lesion = record.liver = None  # keep memory flat on big splits
     for panels in grid:
         for name in set(panels) - {"input", "ground truth", *built}:
@@ -226,6 +263,9 @@ def evaluate(
     summary = summarise(per_slice, list(built))
     for name in built:
         summary[name]["seconds_per_slice"] = seconds[name] / len(records)
+    if realism:
+        stacks = realism_stacks(records, data, blanked if blank_lesion else None)
+        add_realism(summary, judge, stacks, built, seed, tuple(records[0].spacing_mm))
     result = {
         "dataset": str(data),
         "split": split,
@@ -240,7 +280,7 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "metrics.json", json_safe(result))
     atomic_write(out / "table.md", markdown_table(result).encode("utf-8"))
-    plot_grid(grid, out / "grid.png")
+    plot_grid(grid, out / "grid.png", row_titles)
     print(markdown_table(result))
     return result
 
@@ -321,7 +361,12 @@ def markdown_table(result: dict[str, Any]) -> str:
     """Metrics as rows and fillers as columns (``mean ± std``), like the paper's Tables 2–3."""
     fillers = result["fillers"]
     names = list(fillers)
-    rows = [k for k in LABELS if all(k in fillers[n]["mean"] for n in names)]
+    rows = [
+        k
+        for k in LABELS
+        if all(k in fillers[n]["mean"] for n in names)
+        and any(math.isfinite(fillers[n]["mean"][k]) for n in names)
+    ]
     lines = [
         f"Evaluation on the {result['split']} split: {result['n_slices']} slices "
         f"(split by {result['split_unit']}), model {result['model']}",
@@ -347,6 +392,8 @@ def _pm(mean: float, std: float) -> str:
     if not math.isfinite(mean):
         return "n/a"
     digits = 3 if abs(mean) < 10 else 2
+    if not math.isfinite(std):
+        return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
@@ -362,8 +409,10 @@ def _view_box(mask: np.ndarray, min_px: int = 64) -> tuple[slice, slice]:
     return slice(y0, y0 + side), slice(x0, x0 + side)
 
 
-def plot_grid(rows: list[dict[str, np.ndarray]], path: Path) -> None:
-    """The Fig. 6-style grid: one row per slice, abdomen window (W400/L40)."""
+def plot_grid(
+    rows: list[dict[str, np.ndarray]], path: Path, row_titles: list[str] | None = None
+) -> None:
+    """The Fig. 6-style grid: one row per slice (titled ``case zK``), abdomen window (W400/L40)."""
     if not rows:
         return
     cols = list(rows[0])
@@ -383,4 +432,6 @@ def plot_grid(rows: list[dict[str, np.ndarray]], path: Path) -> None:
             ax.set_yticks([])
             if r == 0:
                 ax.set_title("whitened input" if name == "input" else name, fontsize=9)
+            if c == 0 and row_titles and r < len(row_titles):
+                ax.set_ylabel(row_titles[r], fontsize=8)
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80), suffix=".png")

@@ -13,8 +13,11 @@ fsync, rename), so a crash at any moment leaves either the previous or the new s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 
 from liversynth.checkpoint import atomic_save_safetensors
-from liversynth.errors import ModelFileError
+from liversynth.errors import LoadError, ModelFileError
+from liversynth.io.boundary import short_reason
+from liversynth.io.safe_files import parse_json, require_regular_file
 
 STATE_KEY = "liversynth_training_state"
 STATE_VERSION = 1
@@ -180,24 +185,84 @@ class LoadedState:
         return {k[len(p) :]: v for k, v in self.tensors.items() if k.startswith(p)}
 
 
+@contextmanager
+def state_boundary(path: Path) -> Iterator[None]:
+    """Any failure while reading or restoring a training state → ModelFileError naming it."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except MemoryError:
+        raise ModelFileError(path, "training state too large for this machine") from None
+    except RecursionError:
+        raise ModelFileError(path, "training state nested too deeply") from None
+    except Exception as err:  # the boundary: a damaged file, never our bug
+        raise ModelFileError(path, f"damaged training state ({short_reason(err)})") from None
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    require_regular_file(path)
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as fh:
+            meta_text = (fh.metadata() or {}).get(STATE_KEY)
+    except (SafetensorError, OSError, RuntimeError, ValueError) as err:
+        raise ModelFileError(path, f"unreadable training state ({err})") from None
+    if meta_text is None:
+        raise ModelFileError(path, "not a LiverSynth training state (no metadata)")
+    try:
+        meta = parse_json(meta_text, path, what="training state metadata")
+    except LoadError as err:
+        raise ModelFileError(path, err.problem) from None
+    version = meta.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFileError(path, f"training state version {version!r} is not an integer")
+    if version > STATE_VERSION:
+        raise ModelFileError(path, f"training state version {version} is too new")
+    if not isinstance(meta.get("state"), dict):
+        raise ModelFileError(path, "training state metadata has no 'state' object")
+    if not isinstance(meta.get("optimizers"), dict) or not all(
+        isinstance(v, dict) for v in meta["optimizers"].values()
+    ):
+        raise ModelFileError(path, "training state metadata: 'optimizers' is not an object")
+    if meta.get("scaler") is not None and not isinstance(meta["scaler"], dict):
+        raise ModelFileError(path, "training state metadata: 'scaler' is not an object")
+    return meta
+
+
+def _state_fields(path: Path, data: dict[str, Any]) -> TrainingState:
+    types = {f.name: f.type for f in dataclasses.fields(TrainingState)}
+    unknown = sorted(set(data) - set(types))
+    if unknown:
+        raise ModelFileError(path, f"unknown training state fields: {', '.join(unknown)}")
+    st = TrainingState(**data)
+    for name in ("epoch", "step_in_epoch", "global_step"):
+        value = getattr(st, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ModelFileError(path, f"training state {name} {value!r} is not a count")
+    if not isinstance(st.config_json, str) or not isinstance(st.extra, dict):
+        raise ModelFileError(path, "training state config_json/extra have the wrong type")
+    if not isinstance(st.loss_ema, list):
+        raise ModelFileError(path, "training state loss_ema is not a list")
+    return st
+
+
 def load_training_state(path: Path) -> LoadedState:
     """Read a checkpoint written by :func:`save_training_state`.
 
     Raises:
-        ModelFileError: unreadable, truncated, not a training state, or a newer version.
+        ModelFileError: unreadable, truncated, not a training state, a newer version, or
+            metadata of the wrong shape (never another exception).
     """
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as fh:
-            meta_text = (fh.metadata() or {}).get(STATE_KEY)
-            if meta_text is None:
-                raise ModelFileError(path, "not a LiverSynth training state (no metadata)")
-            tensors = {k: fh.get_tensor(k) for k in fh.keys()}
-    except (SafetensorError, OSError, RuntimeError, ValueError) as err:
-        raise ModelFileError(path, f"unreadable training state ({err})") from None
-    meta = json.loads(meta_text)
-    if meta.get("version", 0) > STATE_VERSION:
-        raise ModelFileError(path, f"training state version {meta['version']} is too new")
-    return LoadedState(tensors, TrainingState(**meta["state"]), meta["optimizers"], meta["scaler"])
+    path = Path(path)
+    with state_boundary(path):
+        meta = _metadata(path)
+        st = _state_fields(path, meta["state"])
+        try:
+            with safe_open(str(path), framework="pt", device="cpu") as fh:
+                tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+        except (SafetensorError, OSError, RuntimeError, ValueError) as err:
+            raise ModelFileError(path, f"unreadable training state ({err})") from None
+        return LoadedState(tensors, st, meta["optimizers"], meta["scaler"])
 
 
 def read_state_config(path: Path) -> str:
@@ -206,11 +271,7 @@ def read_state_config(path: Path) -> str:
     Raises:
         ModelFileError: unreadable or not a training state.
     """
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as fh:
-            meta_text = (fh.metadata() or {}).get(STATE_KEY)
-    except (SafetensorError, OSError, RuntimeError, ValueError) as err:
-        raise ModelFileError(path, f"unreadable training state ({err})") from None
-    if meta_text is None:
-        raise ModelFileError(path, "not a LiverSynth training state (no metadata)")
-    return json.loads(meta_text)["state"]["config_json"]
+    path = Path(path)
+    with state_boundary(path):
+        config_json = _state_fields(path, _metadata(path)["state"]).config_json
+    return config_json

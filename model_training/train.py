@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from liversynth.atomic import atomic_write
+from liversynth.atomic import atomic_write, remove_stale_temps
 from liversynth.checkpoint import save_model
 from model_training import distributed as ddp
 from model_training.augment import AugmentParams
@@ -36,7 +36,12 @@ from model_training.config import TrainConfig
 from model_training.curves import COLUMNS, CsvLog, LossLog, plot_losses
 from model_training.dataset import CropDataset, add_phantoms, load_slice_sets, validation_batches
 from model_training.gan_step import GanModels, StepLosses, build_models, gan_step, to_device
-from model_training.state import TrainingState, load_training_state, save_training_state
+from model_training.state import (
+    TrainingState,
+    load_training_state,
+    save_training_state,
+    state_boundary,
+)
 from model_training.stopping import check_stop, stop_on_signals
 from model_training.validation import training_summary, validate, with_training
 
@@ -138,7 +143,9 @@ class _Run:
         )
         val = validation_batches(sets.val, mcfg) if ctx.is_main else []
 
-        models = build_models(cfg, ctx, device, loaded)
+        # Restoring is still reading the file: what does not fit is the file's fault.
+        with state_boundary(state_path):
+            models = build_models(cfg, ctx, device, loaded)
         loss_log = LossLog(cfg.loss_ema)
         if loaded and st.loss_ema:
             loss_log.load_state(st.loss_ema)
@@ -147,8 +154,7 @@ class _Run:
         csv = val_csv = None
         if ctx.is_main:
             out.mkdir(parents=True, exist_ok=True)
-            for stale in out.glob(f".{STATE_FILE}.*.tmp"):  # a checkpoint write cut short
-                stale.unlink(missing_ok=True)
+            remove_stale_temps(out)  # writes cut short by a kill (checkpoints, models, logs)
             csv = CsvLog(out / "losses.csv", COLUMNS, resume_step)
             val_csv = CsvLog(out / "val.csv", ("step", "epoch", "val_mae_hu", "best"), resume_step)
         run = cls(

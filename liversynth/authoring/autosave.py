@@ -30,7 +30,8 @@ from liversynth.authoring.session import (
     read_session,
     save_session,
 )
-from liversynth.errors import LiverSynthError
+from liversynth.errors import LiverSynthError, LoadError
+from liversynth.io.safe_files import ScanBudget, is_regular_file, read_json_file
 from liversynth.volume import Case
 
 AUTOSAVE_ENV = "LIVERSYNTH_AUTOSAVE_DIR"
@@ -185,14 +186,21 @@ def find_recoverable(
     if not folder.is_dir():
         return []
     found = []
+    budget = ScanBudget(folder, max_entries=10_000, max_seconds=10.0)
     for lock in folder.glob(f"*{LOCK_SUFFIX}"):
+        try:
+            budget.tick()
+        except LoadError as err:  # a flooded folder: offer what was found, never fail start-up
+            log.warning("autosave scan stopped: %s", err)
+            break
         session = lock.with_suffix(SESSION_SUFFIX)
-        if not session.is_file():
+        # Regular files only (stat, never open): a FIFO named like a lock would block forever.
+        if not is_regular_file(session) or not is_regular_file(lock):
             continue
         try:
-            info = json.loads(lock.read_text(encoding="utf-8"))
+            info = read_json_file(lock, max_bytes=4096)
             alive = is_alive(int(info["pid"]), str(info["host"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (LoadError, OSError, ValueError, KeyError, TypeError, OverflowError):
             alive = False  # an unreadable lock cannot belong to a healthy running instance
         if not alive:
             found.append(session)

@@ -15,6 +15,7 @@ from liversynth.authoring.events import DocumentEvents
 from liversynth.authoring.fill import FillRequest, FillResult
 from liversynth.authoring.stamp import LesionStamp
 from liversynth.authoring.volume_fill import VolumeFillRequest, VolumeFillResult
+from liversynth.fillers.base import Appearance
 from liversynth.metrics import compare
 from liversynth.volume import Case
 
@@ -49,6 +50,8 @@ class FillingMixin:
         self.filler_name = DEFAULT_FILLER
         self.model_path: str | None = None
         self.fill_seed = 0
+        #: The lesion's requested appearance (Filler panel); default: the engine decides.
+        self.fill_appearance = Appearance()
         #: Number of the latest request; results with another number are stale.
         self.generation = 0
         self.last_fill: np.ndarray | None = None
@@ -76,6 +79,14 @@ class FillingMixin:
         self.revision += 1
         self.events.filler_changed.emit(name, model)
 
+    def set_fill_appearance(self, appearance: Appearance) -> None:
+        """Request a contrast / heterogeneity; the shown fill is stale until the next result."""
+        if appearance == self.fill_appearance:
+            return
+        self.fill_appearance = appearance
+        self.generation += 1
+        self.revision += 1
+
     def request_fill(self) -> FillRequest | None:
         """A new inference request for the shown slice and mask (bumps :attr:`generation`).
 
@@ -102,6 +113,7 @@ class FillingMixin:
             liver_mask=self.liver_mask(),
             filler_name=self.filler_name,
             seed=self.fill_seed,
+            appearance=self.fill_appearance,
         )
 
     def lesion_is_3d(self) -> bool:
@@ -137,6 +149,7 @@ class FillingMixin:
             spacing_mm=vol.spacing_mm,
             filler_name=self.filler_name,
             seed=self.fill_seed,
+            appearance=self.fill_appearance,
         )
 
     @property

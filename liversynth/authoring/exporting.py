@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.authoring.document import Document
-from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.base import Appearance, SliceFiller
 from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR
 
@@ -49,6 +49,7 @@ class ExportSnapshot:
     metadata: dict[str, Any] = field(default_factory=dict)
     affine_lps: np.ndarray | None = None
     source_axcodes: str | None = None
+    appearance: Appearance = field(default_factory=Appearance)
 
     @classmethod
     def of(cls, doc: Document) -> ExportSnapshot:
@@ -69,6 +70,7 @@ class ExportSnapshot:
             metadata=dict(case.volume.metadata),
             affine_lps=case.volume.affine_lps.copy(),
             source_axcodes=case.volume.source_axcodes,
+            appearance=doc.fill_appearance,
         )
 
     def provenance(self, **extra: Any) -> dict[str, Any]:
@@ -82,6 +84,7 @@ class ExportSnapshot:
             "filler": self.filler_name,
             **model_record(self.filler_name, model_path),
             "seed": self.seed,
+            "appearance": self.appearance.to_dict(),
             "lesion_slices": sorted(int(z) for z in self.masks),
         }
         record.update(extra)
@@ -100,9 +103,10 @@ def fill_slice(snap: ExportSnapshot, filler: SliceFiller, z: int) -> np.ndarray:
     mask = snap.masks.get(z)
     if mask is None or not mask.any():
         return original.copy()
-    return np.asarray(
-        filler.fill(original, mask, liver_mask=snap.liver(z), seed=snap.seed), dtype=np.float32
-    )
+    kwargs: dict[str, Any] = {"liver_mask": snap.liver(z), "seed": snap.seed}
+    if not snap.appearance.is_default:
+        kwargs["appearance"] = snap.appearance
+    return np.asarray(filler.fill(original, mask, **kwargs), dtype=np.float32)
 
 
 def synthetic_volume(snap: ExportSnapshot, filler: SliceFiller) -> tuple[np.ndarray, np.ndarray]:

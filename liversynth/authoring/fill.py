@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from liversynth.fillers.base import SliceFiller
+from liversynth.fillers.base import Appearance, SliceFiller
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class FillRequest:
         liver_mask: liver (labels 1 or 2) of that slice, or ``None`` without labels.
         filler_name: the filler the document wants (the worker reports which one ran).
         seed: seed for stochastic fillers, so one request always gives one result.
+        appearance: the lesion's requested contrast / heterogeneity (``None``: engine decides).
     """
 
     generation: int
@@ -37,6 +39,7 @@ class FillRequest:
     liver_mask: np.ndarray | None
     filler_name: str
     seed: int = 0
+    appearance: Appearance | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,10 @@ def run_fill(filler: SliceFiller, request: FillRequest, *, preview: bool = False
     """Run ``filler`` on ``request`` and time it (``preview``: mark the result as a quick
     stand-in). Exceptions propagate to the caller."""
     start = time.perf_counter()
-    filled = filler.fill(
-        request.slice_hu, request.mask, liver_mask=request.liver_mask, seed=request.seed
-    )
+    kwargs: dict[str, Any] = {"liver_mask": request.liver_mask, "seed": request.seed}
+    if request.appearance is not None and not request.appearance.is_default:
+        kwargs["appearance"] = request.appearance  # only engines that honour it get it
+    filled = filler.fill(request.slice_hu, request.mask, **kwargs)
     elapsed_ms = (time.perf_counter() - start) * 1000.0
     filled = np.asarray(filled, dtype=np.float32)
     if filled.shape != request.slice_hu.shape:

@@ -31,9 +31,13 @@ import numpy as np
 
 from liversynth.atomic import atomic_write_stream
 from liversynth.authoring.document import Document
+from liversynth.authoring.session_schema import check_session_meta, read_mask_member
 from liversynth.authoring.source import CaseSource
 from liversynth.authoring.stamp import LesionStamp, StampPose
 from liversynth.errors import LiverSynthError, LoadError
+from liversynth.io.boundary import load_boundary
+from liversynth.io.limits import DEFAULT_LIMITS
+from liversynth.io.safe_files import MAX_JSON_BYTES, ZipBounds, open_zip, parse_json
 from liversynth.volume import Case
 from liversynth.windowing import Window
 
@@ -198,8 +202,12 @@ def save_session(doc: Document, path: str | Path, *, mark_clean: bool = True) ->
     return path
 
 
-def _read_npy(zf: zipfile.ZipFile, name: str) -> np.ndarray:
-    return np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+#: Session zips: a JSON, one mask per slice, a stamp; nothing else is expected.
+_SESSION_ZIP = ZipBounds(
+    max_members=DEFAULT_LIMITS.max_slices + 8,
+    max_member_bytes=DEFAULT_LIMITS.max_inplane_px**2 + 4096,
+    max_total_bytes=4 * 2**30,
+)
 
 
 def read_session(
@@ -207,29 +215,39 @@ def read_session(
 ) -> tuple[dict[str, Any], dict[int, np.ndarray], np.ndarray | None]:
     """Read a session file's JSON, masks and stamp source without loading the case.
 
+    Every field is checked (:mod:`liversynth.authoring.session_schema`) and every mask's
+    header is read before its pixels.
+
     Raises:
-        LoadError: not a LiverSynth session, an unknown version, or a damaged file.
+        LoadError: not a regular file, not a LiverSynth session, an unknown version, or a
+            damaged or malformed file (never another exception).
     """
     path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read("session.json").decode("utf-8"))
+    with load_boundary(path, "damaged or incomplete session file"):
+        with open_zip(path, _SESSION_ZIP, missing="the session file does not exist") as zf:
+            try:
+                info = zf.getinfo("session.json")
+            except KeyError:
+                raise LoadError(path, "not a LiverSynth session (no session.json)") from None
+            if info.file_size > MAX_JSON_BYTES:
+                raise LoadError(path, f"session.json of {info.file_size} bytes is too large")
+            meta = parse_json(zf.read(info), path, what="session.json")
             if meta.get("format") != SESSION_FORMAT:
                 raise LoadError(path, "not a LiverSynth session (no session format marker)")
             if meta.get("version") != SESSION_VERSION:
                 raise LoadError(
                     path,
-                    f"session version {meta.get('version')} is not supported "
+                    f"session version {str(meta.get('version'))[:20]} is not supported "
                     f"(this LiverSynth reads version {SESSION_VERSION})",
                 )
-            masks = {int(z): _read_npy(zf, f"mask_{int(z):04d}.npy") for z in meta["masks"]}
-            stamp = _read_npy(zf, "stamp_source.npy") if meta.get("stamp") else None
-    except LoadError:
-        raise
-    except FileNotFoundError as err:
-        raise LoadError(path, "the session file does not exist") from err
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise LoadError(path, f"damaged or incomplete session file ({err})") from err
+            shape = check_session_meta(meta, path)
+            masks = {
+                int(z): read_mask_member(zf, f"mask_{int(z):04d}.npy", path, shape[1:])
+                for z in meta["masks"]
+            }
+            stamp = (
+                read_mask_member(zf, "stamp_source.npy", path, None) if meta.get("stamp") else None
+            )
     return meta, masks, stamp
 
 
@@ -254,6 +272,17 @@ def load_session(
     """
     path = Path(path)
     meta, masks, stamp_source = read_session(path)
+    with load_boundary(path, "cannot restore the session"):
+        return _restore(path, meta, masks, stamp_source, case)
+
+
+def _restore(
+    path: Path,
+    meta: dict[str, Any],
+    masks: dict[int, np.ndarray],
+    stamp_source: np.ndarray | None,
+    case: Case | None,
+) -> Document:
     source = CaseSource.from_json(meta.get("source") or {})
     if case is None:
         source = resolve_source(meta, path, volume_path)

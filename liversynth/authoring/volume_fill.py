@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liversynth.authoring.fill import FillResult
-from liversynth.fillers.base import FillHints, SliceFiller, SliceWiseVolumeMixin
+from liversynth.fillers.base import Appearance, FillHints, SliceFiller, SliceWiseVolumeMixin
 
 #: Slices per ``fill_volume`` call for slice-wise engines (progress/cancel granularity).
 CHUNK_SLICES = 4
@@ -45,6 +45,7 @@ class VolumeFillRequest:
         spacing_mm: voxel size ``(z, y, x)``.
         filler_name: the filler the document wants.
         seed: one seed for the whole lesion.
+        appearance: the requested contrast / heterogeneity (``None``: the engine decides).
     """
 
     generation: int
@@ -56,6 +57,7 @@ class VolumeFillRequest:
     spacing_mm: tuple[float, float, float]
     filler_name: str
     seed: int = 0
+    appearance: Appearance | None = None
 
     @property
     def lesion_slices(self) -> list[int]:
@@ -113,6 +115,7 @@ def _fill_slices(
             liver_zyx=liver,
             seed=req.seed,
             spacing_mm=req.spacing_mm,
+            appearance=req.appearance,
             hints=FillHints(focus_z=focus),
         ),
         dtype=np.float32,

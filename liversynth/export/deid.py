@@ -1,19 +1,19 @@
 """DICOM PS3.15 Annex E "Basic Application Level Confidentiality Profile" for copied headers.
 
 :func:`deidentify` is applied to whatever a synthetic series copies from its source header.
-It follows Table E.1-1's actions for the attributes a CT header carries:
+It works from an **allow-list** (:data:`KEEP`): an attribute is kept only when it describes
+geometry, the pixel encoding or the modality basics, and only in a form that cannot carry a
+name (numbers, UIDs, enumerated code strings). Everything else is dropped, whatever it is
+called: free text such as Manufacturer, ContrastBolusAgent or ImageComments, AdmissionID,
+PatientTelecomInformation, PlacerOrderNumberImagingServiceRequest, private tags, overlays,
+every sequence (free text hides in sequence items too), and any attribute a future DICOM
+edition adds. That is stricter than Table E.1-1, whose lists can never be complete.
 
-* **Z** (blank, kept empty because the IOD requires it): PatientName, PatientID,
-  PatientBirthDate, PatientSex, AccessionNumber, ReferringPhysicianName, StudyID, StudyDate,
-  StudyTime.
-* **X** (remove): institution, station, device serial, operators and physicians, other patient
-  ids/names, patient address/age/size/weight/history/comments, all other dates and times,
-  descriptions and comments, request/referenced sequences, protocol name ...
-* **U** (replace UIDs): every instance UID (study, series, SOP instance, frame of reference,
-  referenced ones...) is replaced by a new UID, the same new UID for the same old one within
-  one call; well-known class/transfer-syntax UIDs are kept.
-* Private tags, overlays (group 60xx) and curves (50xx) are removed; so is any remaining
-  element whose VR is DA, DT, TM or PN (belt and braces against attributes not listed).
+* **Z** (blank, kept empty because the IOD requires it): :data:`BLANK`.
+* **U** (replace UIDs): instance UIDs (study, series, SOP instance, frame of reference) get
+  new UIDs, the same new UID for the same old one within one ``uid_map``; well-known
+  class/transfer-syntax UIDs are kept.
+* Code strings are kept only when they hold one of the defined terms listed here.
 
 Then PatientIdentityRemoved = YES, DeidentificationMethod (and its code sequence, DCM 113100)
 and BurnedInAnnotation = NO are set.
@@ -42,88 +42,53 @@ BLANK = (
     "StudyTime",
 )
 
-REMOVE = (
-    "InstitutionName",
-    "InstitutionAddress",
-    "InstitutionalDepartmentName",
-    "InstitutionCodeSequence",
-    "StationName",
-    "DeviceSerialNumber",
-    "DeviceUID",
-    "DetectorID",
-    "GantryID",
-    "OperatorsName",
-    "OperatorIdentificationSequence",
-    "PerformingPhysicianName",
-    "PerformingPhysicianIdentificationSequence",
-    "NameOfPhysiciansReadingStudy",
-    "PhysiciansReadingStudyIdentificationSequence",
-    "PhysiciansOfRecord",
-    "PhysiciansOfRecordIdentificationSequence",
-    "RequestingPhysician",
-    "ReferringPhysicianAddress",
-    "ReferringPhysicianTelephoneNumbers",
-    "ReferringPhysicianIdentificationSequence",
-    "OtherPatientIDs",
-    "OtherPatientNames",
-    "OtherPatientIDsSequence",
-    "PatientBirthName",
-    "PatientMotherBirthName",
-    "PatientAddress",
-    "PatientTelephoneNumbers",
-    "PatientAge",
-    "PatientSize",
-    "PatientWeight",
-    "PatientBirthTime",
-    "MilitaryRank",
-    "BranchOfService",
-    "MedicalRecordLocator",
-    "EthnicGroup",
-    "Occupation",
-    "AdditionalPatientHistory",
-    "PatientComments",
-    "PatientInsurancePlanCodeSequence",
-    "PatientReligiousPreference",
-    "CountryOfResidence",
-    "RegionOfResidence",
-    "IssuerOfPatientID",
-    "ResponsiblePerson",
-    "ResponsibleOrganization",
-    "SeriesDate",
-    "AcquisitionDate",
-    "ContentDate",
-    "SeriesTime",
-    "AcquisitionTime",
-    "ContentTime",
-    "AcquisitionDateTime",
-    "InstanceCreationDate",
-    "InstanceCreationTime",
-    "StudyDescription",
-    "SeriesDescription",
-    "ImageComments",
-    "DerivationDescription",
-    "ProtocolName",
-    "RequestAttributesSequence",
-    "ReferencedPatientSequence",
-    "ReferencedStudySequence",
-    "ReferencedPerformedProcedureStepSequence",
-    "ReferencedImageSequence",
-    "SourceImageSequence",
-    "PerformedProcedureStepID",
-    "PerformedProcedureStepStartDate",
-    "PerformedProcedureStepStartTime",
-    "PerformedProcedureStepDescription",
-    "ScheduledProcedureStepID",
-    "AdmittingDiagnosesDescription",
-    "TextComments",
-    "PlateID",
-    "CassetteID",
-    "RequestedProcedureDescription",
-    "RequestedProcedureID",
-    "ContentCreatorName",
-    "PersonName",
-    "StorageMediaFileSetID",
+#: Kept as they are: numbers and pixel-encoding facts that cannot name anyone.
+KEEP_VALUES = (
+    "Rows",
+    "Columns",
+    "PixelSpacing",
+    "SliceThickness",
+    "SpacingBetweenSlices",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "SliceLocation",
+    "SamplesPerPixel",
+    "BitsAllocated",
+    "BitsStored",
+    "HighBit",
+    "PixelRepresentation",
+    "RescaleIntercept",
+    "RescaleSlope",
+    "WindowCenter",
+    "WindowWidth",
+    "KVP",
+    "InstanceNumber",
+    "SeriesNumber",
+    "AcquisitionNumber",
 )
+#: UIDs: class UIDs kept, instance UIDs replaced.
+KEEP_UIDS = (
+    "SOPClassUID",
+    "SOPInstanceUID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "FrameOfReferenceUID",
+)
+#: Code strings kept only with one of these defined terms (a CS can still spell a name).
+KEEP_CODES: dict[str, frozenset[str]] = {
+    "Modality": frozenset({"CT", "MR", "PT", "SEG"}),
+    "PhotometricInterpretation": frozenset({"MONOCHROME1", "MONOCHROME2"}),
+    "RescaleType": frozenset({"HU", "US"}),
+    "PatientPosition": frozenset(
+        {"HFS", "HFP", "FFS", "FFP", "HFDR", "HFDL", "FFDR", "FFDL", "LFP", "LFS", "RFP", "RFS"}
+    ),
+    "BodyPartExamined": frozenset({"ABDOMEN", "LIVER", "CHEST", "CHESTABDOMEN", "WHOLEBODY"}),
+    "ImageType": frozenset(
+        {"ORIGINAL", "DERIVED", "PRIMARY", "SECONDARY", "AXIAL", "LOCALIZER", "REFORMATTED"}
+    ),
+}
+#: Everything :func:`deidentify` may return besides BLANK and the markers it sets.
+KEEP = frozenset(KEEP_VALUES) | frozenset(KEEP_UIDS) | frozenset(KEEP_CODES)
 
 
 def _is_well_known(value: str) -> bool:
@@ -138,50 +103,45 @@ def _new_uid(old: str, mapping: dict[str, str]) -> str:
     return mapping[old]
 
 
-def _clean(ds: Dataset, mapping: dict[str, str]) -> None:
-    ds.remove_private_tags()
-    for keyword in REMOVE:
-        if keyword in ds:
-            delattr(ds, keyword)
-    for keyword in BLANK:
-        if keyword in ds:
-            ds[keyword].value = ""
-    for elem in list(ds):
-        group = elem.tag.group
-        if 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x60FF:
-            del ds[elem.tag]
-            continue
-        if elem.keyword in BLANK:
-            continue
-        if elem.VR in ("DA", "DT", "TM", "PN"):
-            del ds[elem.tag]
-        elif elem.VR == "UI" and elem.value:
-            values = elem.value if elem.VM > 1 else [elem.value]
-            new = [v if _is_well_known(str(v)) else _new_uid(str(v), mapping) for v in values]
-            elem.value = new if elem.VM > 1 else new[0]
-        elif elem.VR == "SQ":
-            for item in elem.value:
-                _clean(item, mapping)
+def _code_ok(keyword: str, value: object) -> bool:
+    """Every value of a (possibly multi-valued) code string is a listed defined term."""
+    values = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    return all(str(v).strip().upper() in KEEP_CODES[keyword] for v in values)
 
 
 def deidentify(source: Dataset, uid_map: dict[str, str] | None = None) -> Dataset:
-    """A de-identified deep copy of ``source`` (pixel data dropped; file meta not copied).
+    """A de-identified copy of ``source`` holding only allow-listed attributes.
 
     Args:
-        source: a DICOM header (the source series' first slice, typically).
+        source: a DICOM header (the source series' first slice, typically); not modified.
         uid_map: old → new UID mapping to reuse across the slices of one series (updated).
 
     Returns:
-        the cleaned copy with PatientIdentityRemoved, DeidentificationMethod and
-        BurnedInAnnotation set.
+        a new dataset: :data:`KEEP` attributes that pass their checks, :data:`BLANK` ones
+        emptied, instance UIDs replaced, and PatientIdentityRemoved, DeidentificationMethod
+        and BurnedInAnnotation set. Pixel data, sequences, private tags and everything else
+        are not copied.
     """
     mapping = {} if uid_map is None else uid_map
     ds = Dataset()
-    for elem in source:
-        if elem.keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
-            continue
-        ds.add(copy.deepcopy(elem))
-    _clean(ds, mapping)
+    for keyword in KEEP_VALUES:
+        elem = source.get(keyword)
+        if elem is not None and elem != "":
+            ds[keyword] = copy.deepcopy(source[keyword])
+    for keyword in KEEP_UIDS:
+        value = source.get(keyword)
+        if value:
+            ds[keyword] = copy.deepcopy(source[keyword])
+            ds[keyword].value = (
+                str(value) if _is_well_known(str(value)) else _new_uid(str(value), mapping)
+            )
+    for keyword in KEEP_CODES:
+        value = source.get(keyword)
+        if value and _code_ok(keyword, value):
+            ds[keyword] = copy.deepcopy(source[keyword])
+    for keyword in BLANK:
+        if keyword in source:
+            setattr(ds, keyword, "")
     mark_deidentified(ds)
     return ds
 
@@ -198,4 +158,4 @@ def mark_deidentified(ds: Dataset) -> None:
     ds.BurnedInAnnotation = "NO"
 
 
-__all__ = ["BLANK", "METHOD", "REMOVE", "deidentify", "mark_deidentified"]
+__all__ = ["BLANK", "KEEP", "METHOD", "deidentify", "mark_deidentified"]

@@ -36,17 +36,9 @@ from liversynth.geometry import axial_direction_cosines, check_affine_lps, defau
 from liversynth.typing import SpacingZYX
 
 #: Copied from a source header when present (after de-identification): acquisition facts a
-#: reader may want, none of them identifying.
-_KEEP_FROM_SOURCE = (
-    "Manufacturer",
-    "ManufacturerModelName",
-    "KVP",
-    "ConvolutionKernel",
-    "BodyPartExamined",
-    "PatientPosition",
-    "ContrastBolusAgent",
-    "SoftwareVersions",
-)
+#: reader may want, checked values only (numbers, enumerated code strings). Free text
+#: (Manufacturer, ContrastBolusAgent, ConvolutionKernel ...) is never copied.
+_KEEP_FROM_SOURCE = ("KVP", "BodyPartExamined", "PatientPosition")
 
 
 def _base_dataset(source: Dataset | None) -> Dataset:
@@ -56,6 +48,7 @@ def _base_dataset(source: Dataset | None) -> Dataset:
         return ds
     clean = deidentify(source)
     ds = Dataset()
+    ds.Manufacturer = "LiverSynth"  # the maker of this derived image; the scanner's is not copied
     for keyword in (
         *_KEEP_FROM_SOURCE,
         "PatientIdentityRemoved",

@@ -139,6 +139,8 @@ def build_record(provenance: Mapping[str, Any]) -> dict[str, Any]:
     }
     for key in ("source", "filler", "model", "seed"):
         record[key] = None
+    # What the lesion was asked to look like (Appearance.to_dict()); None = the engine decided.
+    record["appearance"] = {"contrast_hu": None, "heterogeneity": None}
     record.update(json_safe(dict(provenance)))
     if record.get("source") is not None:
         record["source"] = _source_name(record["source"])
@@ -176,7 +178,7 @@ def write_sidecar(data_path: str | Path, provenance: Mapping[str, Any]) -> Path:
     Args:
         data_path: the exported file or folder the record describes (or the ``.json`` itself).
         provenance: ``source`` (file or case name; folders are stripped), ``filler``, ``model``,
-            ``seed`` and anything else useful (metrics, lesion parameters). Never identifiers.
+            ``seed``, ``appearance`` (:meth:`Appearance.to_dict`) and anything else useful (metrics, lesion parameters). Never identifiers.
 
     Returns:
         the sidecar path.

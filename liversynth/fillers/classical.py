@@ -21,7 +21,8 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.restoration import inpaint_biharmonic
 
-from liversynth.fillers.base import SliceWiseVolumeMixin
+from liversynth.fillers.appearance import apply_appearance
+from liversynth.fillers.base import Appearance, SliceWiseVolumeMixin
 from liversynth.fillers.compositing import (
     check_slice_and_mask,
     composite,
@@ -45,6 +46,7 @@ class MeanFiller(SliceWiseVolumeMixin):
 
     name = "mean"
     device = "cpu"
+    honours_appearance = True
 
     def __init__(
         self,
@@ -92,16 +94,17 @@ class MeanFiller(SliceWiseVolumeMixin):
         *,
         liver_mask: npt.ArrayLike | None = None,
         seed: int | None = None,
+        appearance: Appearance | None = None,
     ) -> np.ndarray:
-        """Fill ``mask`` with the reference mean (``seed`` is unused: deterministic)."""
-        del seed
+        """Fill ``mask`` with the reference mean, then ``appearance`` (seeds its mottling)."""
         image, m = check_slice_and_mask(slice_hu, mask)
         bbox = lesion_bbox(m)
         if bbox is None:
             return image
         value = np.float32(self.reference_hu(image, m, liver_mask))
         box = crop_box(bbox, m.shape, 1, margin_px=int(np.ceil(self.band_px)) + 1)
-        return composite(image, np.full((box.size, box.size), value), m, box, self.band_px)
+        out = composite(image, np.full((box.size, box.size), value), m, box, self.band_px)
+        return apply_appearance(out, m, _liver(liver_mask), appearance, seed=seed)
 
 
 class BiharmonicFiller(SliceWiseVolumeMixin):
@@ -119,6 +122,7 @@ class BiharmonicFiller(SliceWiseVolumeMixin):
 
     name = "biharmonic"
     device = "cpu"
+    honours_appearance = True
 
     def __init__(
         self, window: Window = PRESETS["network"], pad_px: int = 8, band_px: float = 0.0
@@ -138,9 +142,9 @@ class BiharmonicFiller(SliceWiseVolumeMixin):
         *,
         liver_mask: npt.ArrayLike | None = None,
         seed: int | None = None,
+        appearance: Appearance | None = None,
     ) -> np.ndarray:
-        """Inpaint ``mask`` (``liver_mask`` and ``seed`` are unused: deterministic)."""
-        del liver_mask, seed
+        """Inpaint ``mask``, then ``appearance`` (measured against ``liver_mask``, seeded)."""
         image, m = check_slice_and_mask(slice_hu, mask)
         bbox = lesion_bbox(m)
         if bbox is None:
@@ -156,4 +160,9 @@ class BiharmonicFiller(SliceWiseVolumeMixin):
         filled = inpaint_biharmonic(hu_to_unit(image[part], self.window), ~known)
         crop = np.zeros((box.size, box.size), np.float32)
         crop[crop_part] = unit_to_hu(filled, self.window)
-        return composite(image, crop, m, box, self.band_px)
+        out = composite(image, crop, m, box, self.band_px)
+        return apply_appearance(out, m, _liver(liver_mask), appearance, seed=seed)
+
+
+def _liver(liver_mask: npt.ArrayLike | None) -> np.ndarray | None:
+    return None if liver_mask is None else np.asarray(liver_mask, bool)

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.errors import LiverSynthError
+from liversynth.fillers.appearance import apply_appearance
 from liversynth.fillers.base import Appearance, FillHints
 from liversynth.fillers.compositing import (
     fill_one_slice,
@@ -138,10 +139,17 @@ class CopyPasteFiller:
         seed: int | None = None,
         spacing_mm: tuple[float, float] = (0.8, 0.8),
         donor: int | None = None,
+        appearance: Appearance | None = None,
     ) -> np.ndarray:
-        """Paste a donor slice (its largest cross-section) into one slice."""
-        return fill_one_slice(
+        """Paste a donor slice (its largest cross-section) into one slice.
+
+        ``appearance`` re-levels / mottles the pasted lesion (:mod:`liversynth.fillers.appearance`).
+        """
+        out = fill_one_slice(
             self.fill_slices, slice_hu, mask, liver_mask, spacing_mm, seed=seed, donor=donor
+        )
+        return apply_appearance(
+            out, mask, liver_mask, appearance, seed=seed, spacing_mm=tuple(spacing_mm)
         )
 
     def fill_slices(
@@ -256,7 +264,6 @@ class CopyPasteFiller:
 
         ``hints`` names the donor, its transform and offset (chosen by ``seed`` otherwise).
         """
-        del appearance  # not honoured yet (registry entry says so)
         h = hints or FillHints()
         slices = self.fill_slices(
             hu_zyx,
@@ -268,4 +275,12 @@ class CopyPasteFiller:
             donor_transform=h.donor_transform,
             donor_offset_zyx=h.donor_offset_zyx,
         )
-        return paste_slices(hu_zyx, slices)
+        spacing = tuple(spacing_mm) if spacing_mm is not None else None
+        return apply_appearance(
+            paste_slices(hu_zyx, slices),
+            mask_zyx,
+            liver_zyx,
+            appearance,
+            seed=seed,
+            spacing_mm=spacing,
+        )

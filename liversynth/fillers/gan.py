@@ -2,17 +2,25 @@
 
 ``Filler.fill`` crops a square around the lesion (the model's ``crop_px``; larger for a large
 lesion, rounded up to a multiple of ``2**num_downs``), builds the whitened generator input,
-runs the generator once, maps the output back to HU and composites it into the slice with a
-narrow soft edge (weight 1 in the mask, falling linearly to 0 at ``band_px + 1`` px from it).
-Pixels at a distance ``>= band_px + 1`` px from the lesion are returned bit-identical.
+runs the generator once (the lesion's *structure*), maps the output back to HU, gives it the
+grain of this scan and the requested appearance (:func:`~liversynth.fillers.lesion_render.
+render_lesion`: noise with the power spectrum of the surrounding liver, seeded) and composites
+it into the slice with a narrow soft edge (weight 1 in the mask, falling linearly to 0 at
+``band_px + 1`` px from it). Pixels at a distance ``>= band_px + 1`` px from the lesion are
+returned bit-identical.
 
 **BatchNorm and dropout at inference.** pix2pix runs its generator in train mode at test time
 (batch statistics, dropout as noise). With a batch of one crop that makes the lesion's pixels
-depend on everything else in the crop and on the random state, so the same mask would give a
-different lesion each time and the GUI preview would flicker. We use eval mode (running
-statistics, no dropout): a fill is a deterministic function of (slice, mask, weights), which
-is what an interactive tool, a reproducible dataset and a fair metric comparison need.
-``seed`` is accepted for the :class:`SliceFiller` interface and has no effect here.
+depend on everything else in the crop, so the GUI preview would flicker with every edit. We use
+eval mode (running statistics, no dropout) for the structure, and take the randomness where
+it belongs, from ``seed``: the grain and the mottling are drawn from a generator seeded by
+it, so the same (slice, mask, seed, appearance) gives a bit-identical fill and another seed
+another plausible lesion. ``render=None`` gives the plain generator output (the pre-texture
+engine, for comparison).
+
+``fill_volume`` fills a 3-D lesion as one object: one crop box per lesion for all its slices,
+the structure of every slice in one batch, one liver level, one noise model measured over the
+lesion's slices and noise correlated along z like the scan's (AR(1)), one contrast.
 
 Example:
     >>> import numpy as np
@@ -37,7 +45,7 @@ import torch
 from scipy import ndimage
 
 from liversynth.checkpoint import load_model, resolve_device
-from liversynth.fillers.base import SliceWiseVolumeMixin
+from liversynth.fillers.base import Appearance, FillHints
 from liversynth.fillers.compositing import (
     CropBox,
     check_slice_and_mask,
@@ -46,7 +54,9 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
+from liversynth.fillers.lesion_render import DEFAULT_RENDER, RenderOptions, render_lesion
 from liversynth.networks import ModelConfig, UNetGenerator
+from liversynth.typing import SpacingZYX
 from liversynth.whitening import generator_input
 from liversynth.windowing import unit_to_hu
 
@@ -92,7 +102,7 @@ def _limit_threads() -> None:
         torch.set_num_threads(usable)
 
 
-class Filler(SliceWiseVolumeMixin):
+class Filler:
     """Fills a lesion mask with generator output (the ``gan`` filler).
 
     Args:
@@ -101,6 +111,8 @@ class Filler(SliceWiseVolumeMixin):
         config: its :class:`ModelConfig` (window, mask channel, crop size).
         band_px: blending band outside the mask (px).
         model_path: where the weights came from (shown in the GUI and in provenance).
+        flips: mirror images averaged per structure prediction.
+        render: the texture renderer's switches; ``None``: the plain generator output.
 
     Attributes:
         name: ``"gan"``.
@@ -116,6 +128,7 @@ class Filler(SliceWiseVolumeMixin):
         band_px: float = DEFAULT_BAND_PX,
         model_path: Path | None = None,
         flips: int = DEFAULT_FLIPS,
+        render: RenderOptions | None = DEFAULT_RENDER,
     ) -> None:
         if generator.in_channels != config.in_channels:
             raise ValueError(
@@ -127,6 +140,7 @@ class Filler(SliceWiseVolumeMixin):
         if flips not in (1, 2, 4):
             raise ValueError(f"flips must be 1, 2 or 4 (mirror images averaged), got {flips}")
         self.flips = flips
+        self.render = render
         # The module is used as given (not copied): a trainer can wrap the generator it is
         # training, and ``fill`` restores its train/eval mode afterwards.
         self._generator = generator
@@ -147,6 +161,7 @@ class Filler(SliceWiseVolumeMixin):
         *,
         band_px: float = DEFAULT_BAND_PX,
         flips: int = DEFAULT_FLIPS,
+        render: RenderOptions | None = DEFAULT_RENDER,
     ) -> Filler:
         """Load a model file (see :func:`liversynth.checkpoint.load_model`).
 
@@ -155,13 +170,16 @@ class Filler(SliceWiseVolumeMixin):
             device: ``auto`` (CUDA if available, else CPU), ``cpu``, ``cuda``, ``cuda:N``.
             band_px: blending band outside the mask (px).
             flips: mirror images averaged per fill (1 = plain generator, 2 = default).
+            render: texture renderer switches (``None``: plain generator output).
 
         Raises:
             ModelFileError: the file is missing or not a valid LiverSynth model.
             ValueError: an unusable device.
         """
         generator, config = load_model(path, device=resolve_device(device))
-        return cls(generator, config, band_px=band_px, model_path=Path(path), flips=flips)
+        return cls(
+            generator, config, band_px=band_px, model_path=Path(path), flips=flips, render=render
+        )
 
     @property
     def device(self) -> str:
@@ -190,14 +208,17 @@ class Filler(SliceWiseVolumeMixin):
         *,
         liver_mask: npt.ArrayLike | None = None,
         seed: int | None = None,
+        appearance: Appearance | None = None,
     ) -> np.ndarray:
         """Return a float32 copy of ``slice_hu`` with the lesion ``mask`` synthesised.
 
         Args:
             slice_hu: ``(H, W)`` slice in HU.
             mask: ``(H, W)`` lesion mask (non-zero inside).
-            liver_mask: unused (the generator sees the liver in the slice itself).
-            seed: unused: inference is deterministic (eval mode).
+            liver_mask: liver region: where the scan's noise and the liver level are measured
+                (without it, soft tissue around the lesion).
+            seed: seeds the grain and mottling (``None`` = 0); same seed, same fill.
+            appearance: contrast to the liver and heterogeneity (``None``: the model decides).
 
         Returns:
             float32 ``(H, W)`` HU; the input (as float32) where the mask is empty, and
@@ -206,32 +227,132 @@ class Filler(SliceWiseVolumeMixin):
         Raises:
             ValueError: bad shapes, or non-finite HU in the crop around the lesion.
         """
-        del liver_mask, seed  # part of the interface; see the docstring
         image, m = check_slice_and_mask(slice_hu, mask)
+        liver = None if liver_mask is None else np.asarray(liver_mask, bool)
+        if liver is not None and liver.shape != image.shape:
+            raise ValueError(f"liver_mask shape {liver.shape} differs from slice {image.shape}")
         groups = self.lesion_groups(m)
         # One crop per group of nearby lesions; crops of one size run as one batch.
-        jobs: dict[int, list[tuple[np.ndarray, CropBox, np.ndarray]]] = {}
-        for group in groups:
+        jobs: dict[int, list[tuple[int, np.ndarray, CropBox, np.ndarray, np.ndarray]]] = {}
+        for k, group in enumerate(groups):
             box = self.crop_for(group)
             assert box is not None  # groups are never empty
-            crop_hu = extract(image, box, pad="edge")
-            if not np.isfinite(crop_hu).all():
-                raise ValueError("the slice has non-finite HU values around the lesion")
-            # Where the crop reaches past the image (image smaller than the crop) both the slice
-            # and the mask are edge-extended, so a lesion at the border stays whitened there
-            # instead of leaking its original pixels into the generator input. The whole mask
-            # is whitened in every crop: a neighbouring lesion's real pixels never leak either.
-            crop_mask = extract(m, box, pad="edge")
-            x = generator_input(
-                crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
-            )
-            jobs.setdefault(box.size, []).append((group, box, x))
+            crop_hu, x = self._input(image, m, box)
+            jobs.setdefault(box.size, []).append((k, group, box, crop_hu, x))
         out = image
         for same_size in jobs.values():
-            ys = self._ensemble(torch.from_numpy(np.stack([x for _, _, x in same_size])))
-            for (group, box, _), y in zip(same_size, ys, strict=True):
-                out = composite(out, unit_to_hu(y, self._window), group, box, self.band_px)
+            ys = self._ensemble(torch.from_numpy(np.stack([job[4] for job in same_size])))
+            for (k, group, box, crop_hu, _), y in zip(same_size, ys, strict=True):
+                structure = unit_to_hu(y, self._window)
+                crop = self._rendered(
+                    structure[None],
+                    crop_hu[None],
+                    extract(group, box, pad=0)[None].astype(bool),
+                    None if liver is None else extract(liver, box, pad=0)[None].astype(bool),
+                    appearance,
+                    _rng(seed, k),
+                    None,
+                )[0]
+                out = composite(out, crop, group, box, self.band_px)
         return out
+
+    def fill_volume(
+        self,
+        hu_zyx: np.ndarray,
+        mask_zyx: np.ndarray,
+        *,
+        liver_zyx: np.ndarray | None = None,
+        seed: int | None = None,
+        spacing_mm: SpacingZYX | None = None,
+        appearance: Appearance | None = None,
+        hints: FillHints | None = None,
+    ) -> np.ndarray:
+        """Fill a 3-D lesion as one object (module docstring); other slices are copied.
+
+        Each group of nearby lesions (on the projection of the mask along z) gets one crop
+        box for all its slices; the result is bit-identical to the input at ``>= band_px + 1``
+        px (in-plane) from the lesion and on slices the lesion does not touch.
+        """
+        del hints  # the whole lesion is one batch: there is no slice to do first
+        hu = np.asarray(hu_zyx)
+        m3 = np.asarray(mask_zyx, bool)
+        if hu.ndim != 3 or m3.shape != hu.shape:
+            raise ValueError(
+                f"fill_volume needs a 3-D volume and a mask of the same shape, got "
+                f"{hu.shape} and {m3.shape}"
+            )
+        out = hu.astype(np.float32, copy=True)
+        liver3 = None if liver_zyx is None else np.asarray(liver_zyx, bool)
+        for k, group in enumerate(self.lesion_groups(np.asarray(m3.any(axis=0)))):
+            box = self.crop_for(group)
+            assert box is not None
+            sub = m3 & group[None]
+            zs = np.flatnonzero(sub.any(axis=(1, 2)))
+            z0, z1 = int(zs[0]), int(zs[-1]) + 1
+            inputs = [self._input(out[z], sub[z], box) for z in range(z0, z1)]
+            ys = np.concatenate(
+                [
+                    self._ensemble(torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])))
+                    for i in range(0, len(inputs), 8)
+                ]
+            )
+            crops = self._rendered(
+                unit_to_hu(ys, self._window),
+                np.stack([c for c, _ in inputs]),
+                np.stack([extract(sub[z], box, pad=0) for z in range(z0, z1)]).astype(bool),
+                None
+                if liver3 is None
+                else np.stack([extract(liver3[z], box, pad=0) for z in range(z0, z1)]).astype(bool),
+                appearance,
+                _rng(seed, k),
+                None if spacing_mm is None else tuple(float(v) for v in spacing_mm),
+            )
+            for i, z in enumerate(range(z0, z1)):
+                if sub[z].any():
+                    out[z] = composite(out[z], crops[i], sub[z], box, self.band_px)
+        return out
+
+    def _input(
+        self, image: np.ndarray, mask: np.ndarray, box: CropBox
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The HU crop and the whitened generator input of ``box``."""
+        crop_hu = extract(image, box, pad="edge")
+        if not np.isfinite(crop_hu).all():
+            raise ValueError("the slice has non-finite HU values around the lesion")
+        # Where the crop reaches past the image (image smaller than the crop) both the slice
+        # and the mask are edge-extended, so a lesion at the border stays whitened there
+        # instead of leaking its original pixels into the generator input. The whole mask
+        # is whitened in every crop: a neighbouring lesion's real pixels never leak either.
+        crop_mask = extract(mask, box, pad="edge")
+        x = generator_input(
+            crop_hu, crop_mask, self._window, mask_channel=self._config.mask_channel
+        )
+        return crop_hu, x
+
+    def _rendered(
+        self,
+        structure_hu: np.ndarray,
+        crop_hu: np.ndarray,
+        mask: np.ndarray,
+        liver: np.ndarray | None,
+        appearance: Appearance | None,
+        rng: np.random.Generator,
+        spacing_mm: tuple[float, ...] | None,
+    ) -> np.ndarray:
+        """Structure crops → final lesion crops (:func:`render_lesion`; plain when ``render`` is None)."""
+        if self.render is None:
+            return structure_hu
+        return render_lesion(
+            structure_hu,
+            crop_hu,
+            mask,
+            liver,
+            appearance,
+            rng,
+            self.band_px,
+            spacing_mm=spacing_mm,  # type: ignore[arg-type]
+            options=self.render,
+        )
 
     def lesion_groups(self, mask: np.ndarray) -> list[np.ndarray]:
         """Split a mask into groups of nearby lesions, each filled from its own crop.
@@ -307,6 +428,11 @@ class Filler(SliceWiseVolumeMixin):
         finally:
             if was_training:
                 generator.train()
+
+
+def _rng(seed: int | None, group: int) -> np.random.Generator:
+    """The generator of one lesion group's grain: fixed by (seed, group)."""
+    return np.random.default_rng(np.random.SeedSequence([(seed or 0) & 0xFFFFFFFF, group]))
 
 
 def _mirror(t: torch.Tensor, left_right: bool, up_down: bool) -> torch.Tensor:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import ndimage
 
+from liversynth.fillers.appearance import apply_appearance
 from liversynth.fillers.base import Appearance, FillHints
 from liversynth.fillers.compositing import (
     fill_one_slice,
@@ -184,10 +185,15 @@ class ProceduralFiller:
         liver_mask: np.ndarray | None = None,
         seed: int | None = None,
         spacing_mm: tuple[float, float] | None = None,
+        appearance: Appearance | None = None,
     ) -> np.ndarray:
-        """Paint one lesion into one slice (see :class:`~liversynth.fillers.base.SliceFiller`)."""
+        """Paint one lesion into one slice (see :class:`~liversynth.fillers.base.SliceFiller`).
+
+        ``appearance`` is applied to the painted lesion (:mod:`liversynth.fillers.appearance`).
+        """
         yx = spacing_mm or self.spacing_mm
-        return fill_one_slice(self.fill_slices, slice_hu, mask, liver_mask, yx, seed=seed)
+        out = fill_one_slice(self.fill_slices, slice_hu, mask, liver_mask, yx, seed=seed)
+        return apply_appearance(out, mask, liver_mask, appearance, seed=seed, spacing_mm=yx)
 
     def fill_slices(
         self,
@@ -226,8 +232,11 @@ class ProceduralFiller:
         hints: FillHints | None = None,
     ) -> np.ndarray:
         """A float32 copy of the volume with the 3-D lesion painted (one 3-D texture field)."""
-        del appearance, hints  # not honoured yet (registry entry says so)
+        del hints
         spacing = spacing_mm if spacing_mm is not None else (1.0, 0.8, 0.8)
-        return paste_slices(
+        out = paste_slices(
             hu_zyx, self.fill_slices(hu_zyx, mask_zyx, liver_zyx, seed=seed, spacing_mm=spacing)
+        )
+        return apply_appearance(
+            out, mask_zyx, liver_zyx, appearance, seed=seed, spacing_mm=tuple(spacing)
         )

@@ -122,6 +122,11 @@ def make_filler(
 
 # --- the engines ----------------------------------------------------------------------------
 
+#: Every engine honours both controls through :mod:`liversynth.fillers.appearance` (the mean and
+#: biharmonic baselines too: a flat or smooth lesion at the requested contrast, mottled on
+#: request); an engine that cannot would list fewer fields here.
+_ALL_APPEARANCE = ("contrast_hu", "heterogeneity")
+
 
 def _build_gan(model_path: Path | None, device: Any, **kw: Any) -> SliceFiller:
     from liversynth.fillers.gan import Filler, default_model_path
@@ -157,13 +162,27 @@ register(
     FillerInfo(
         "gan",
         _build_gan,
-        "pix2pix generator (the bundled model or --model)",
+        "pix2pix structure + the scan's own grain (noise power spectrum of the liver around it)",
+        stochastic=True,
+        appearance=_ALL_APPEARANCE,
         uses_model=True,
     )
 )
-register(FillerInfo("mean", _build_mean, "flat fill with the surrounding liver's mean HU"))
 register(
-    FillerInfo("biharmonic", _build_biharmonic, "biharmonic in-painting from the lesion's rim")
+    FillerInfo(
+        "mean",
+        _build_mean,
+        "flat fill with the surrounding liver's mean HU",
+        appearance=_ALL_APPEARANCE,
+    )
+)
+register(
+    FillerInfo(
+        "biharmonic",
+        _build_biharmonic,
+        "biharmonic in-painting from the lesion's rim",
+        appearance=_ALL_APPEARANCE,
+    )
 )
 register(
     FillerInfo(
@@ -171,6 +190,7 @@ register(
         _build_procedural,
         "shape-aware synthetic tumour texture (SyntheticTumors-style)",
         stochastic=True,
+        appearance=_ALL_APPEARANCE,
     )
 )
 register(
@@ -179,6 +199,7 @@ register(
         _build_copy_paste,
         "a real lesion from the bank, moved here (TumorCP-style)",
         stochastic=True,
+        appearance=_ALL_APPEARANCE,
         needs_bank=True,
     )
 )

@@ -17,6 +17,7 @@ import numpy as np
 from liversynth.errors import LoadError
 from liversynth.geometry import lps_from_ras_xyz
 from liversynth.io.boundary import load_boundary, short_reason
+from liversynth.io.dicom_guard import check_encoded_size
 from liversynth.io.dicom_series import (
     SeriesGeometry,
     SliceHeader,
@@ -28,7 +29,12 @@ from liversynth.io.dicom_series import (
 )
 from liversynth.io.dicom_source import DicomSource
 from liversynth.io.limits import Limits, check_volume_size
-from liversynth.io.orientation import axcodes_of, spacing_zyx_mm, to_display
+from liversynth.io.orientation import (
+    axcodes_of,
+    display_needs_copy,
+    spacing_zyx_mm,
+    to_display,
+)
 from liversynth.volume import Volume
 
 _INT16 = np.iinfo(np.int16)
@@ -42,13 +48,23 @@ def _workers() -> int:
 
 def decode_slice(source: DicomSource, header: SliceHeader) -> np.ndarray:
     """Read and decode one member's pixels as a ``(rows, cols)`` array of stored values."""
-    ds = read_dataset(source, header.member, pixels=True)
     where = source.display_name(header.member)
+    # Even uncompressed float64 pixels need no more than this: a larger member is refused
+    # before it is read (a sparse file claiming a huge element, padding, a bomb).
+    most = header.rows * header.cols * 8 + 2**20
+    if source.member_size(header.member) > most:
+        raise LoadError(
+            source.error_path(header.member),
+            f"{where} holds {source.member_size(header.member)} bytes, more than a "
+            f"{header.rows}x{header.cols} slice can need",
+        )
+    ds = read_dataset(source, header.member, pixels=True)
     if ds is None:
         raise LoadError(source.error_path(header.member), f"{where} is no longer readable as DICOM")
     if not any(tag in ds for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise LoadError(source.error_path(header.member), f"{where} has no pixel data")
     try:
+        check_encoded_size(ds, header.rows, header.cols)  # before the decoder allocates
         arr = ds.pixel_array
     except Exception as exc:
         raise LoadError(
@@ -85,7 +101,10 @@ def hu_writer(raw: np.ndarray, header: SliceHeader, plane: np.ndarray) -> bool:
         raise ValueError("pixel values are NaN or infinite after rescale")
     if plane.dtype == np.int16:
         return False
-    plane[...] = hu_f
+    with np.errstate(over="ignore"):  # detected and refused just below
+        plane[...] = hu_f
+    if not np.all(np.isfinite(plane)):  # finite in float64, inf in float32
+        raise ValueError("pixel values overflow float32 after rescale")
     return True
 
 
@@ -94,11 +113,13 @@ def read_series_pixels(
     ordered: list[SliceHeader],
     dtype: np.dtype | type,
     writer: SliceWriter,
+    limits: Limits | None = None,
 ) -> np.ndarray:
     """Decode the sorted slices into a new ``(z, y, x)`` array of ``dtype``.
 
     When ``writer`` reports that a slice does not fit an int16 array, the array becomes
-    float32 (one copy, rare) and those slices are written again.
+    float32 (one copy, rare, checked against ``limits`` first: both arrays are alive then)
+    and those slices are written again.
     """
     first = ordered[0]
     out = np.empty((len(ordered), first.rows, first.cols), dtype=dtype)
@@ -116,6 +137,7 @@ def read_series_pixels(
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
         fitted = list(pool.map(work, range(len(ordered))))
     if not all(fitted):
+        check_volume_size(source.path, out.shape, out.itemsize + 4, limits)
         out = out.astype(np.float32)
         for k, ok in enumerate(fitted):
             if not ok:
@@ -154,10 +176,12 @@ def load_dicom(path: str | Path, limits: Limits | None = None) -> Volume:
         geometry = series_geometry(source, series)
         dtype = _hu_dtype(series)
         first = geometry.ordered[0]
+        # A reorientation that permutes axes makes one more output-sized copy.
+        copies = 2 if display_needs_copy(geometry.affine_ras) else 1
         check_volume_size(
-            path, (len(series), first.rows, first.cols), np.dtype(dtype).itemsize, limits
+            path, (len(series), first.rows, first.cols), np.dtype(dtype).itemsize * copies, limits
         )
-        hu = read_series_pixels(source, geometry.ordered, dtype, hu_writer)
+        hu = read_series_pixels(source, geometry.ordered, dtype, hu_writer, limits)
         hu, display_affine = to_display(hu, geometry.affine_ras, inplace=True)
         metadata = _metadata(source, geometry)
         return Volume(

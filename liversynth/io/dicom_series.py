@@ -16,8 +16,10 @@ from pydicom.errors import InvalidDicomError
 from liversynth.errors import LoadError
 from liversynth.geometry import LPS_TO_RAS
 from liversynth.io.boundary import short_reason
-from liversynth.io.dicom_source import DicomSource
+from liversynth.io.dicom_guard import check_deflated
+from liversynth.io.dicom_source import HEADER_PREFIX_BYTES, DicomSource
 
+_DEFER_BYTES = 64 * 1024
 CT_SOP_CLASSES = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1"}
 
 
@@ -138,30 +140,66 @@ def header_from_dataset(ds: pydicom.Dataset, member: str) -> SliceHeader:
     )
 
 
+def _parse(handle: object, *, pixels: bool, force: bool = False) -> pydicom.Dataset:
+    # defer_size: large values are not read while scanning (they are seeked over), so a
+    # member claiming a huge element costs nothing until it is actually used.
+    return pydicom.dcmread(
+        handle,  # type: ignore[arg-type]
+        stop_before_pixels=not pixels,
+        force=force,
+        defer_size=None if pixels else _DEFER_BYTES,
+    )
+
+
+def _read_member(source: DicomSource, member: str, *, pixels: bool, force: bool) -> pydicom.Dataset:
+    """Parse a member; a header scan reads only the member's first bytes when it can.
+
+    Inflating a whole archive member, or walking a large file of zeros element by element,
+    only to learn that it is not a DICOM header is what makes hostile folders slow.
+    """
+    if not pixels and source.member_size(member) > HEADER_PREFIX_BYTES:
+        with source.open(member, prefix_bytes=HEADER_PREFIX_BYTES) as handle:
+            check_deflated(handle)
+            try:
+                ds = _parse(handle, pixels=False, force=force)
+                # Stopped before the end of the prefix: the pixel data tag was reached, the
+                # header is complete. A forced parse (no DICM preamble) never reads further:
+                # what does not show an image header in its first bytes is not a slice.
+                if handle.tell() < HEADER_PREFIX_BYTES or force:
+                    return ds
+            except InvalidDicomError:
+                raise  # no DICM preamble: reading the whole member cannot change that
+            except Exception:  # the whole member is parsed below, errors then
+                if force:
+                    raise
+    with source.open(member) as handle:
+        check_deflated(handle)
+        return _parse(handle, pixels=pixels, force=force)
+
+
 def read_dataset(source: DicomSource, member: str, *, pixels: bool) -> pydicom.Dataset | None:
     """Parse one member; ``None`` when it is not DICOM at all (folder/zip scans skip it).
 
     A file that starts like DICOM but cannot be parsed is an error, not a skip.
     """
-    with source.open(member) as handle:
-        try:
-            return pydicom.dcmread(handle, stop_before_pixels=not pixels)
-        except InvalidDicomError:
-            if source.kind == "file":
-                raise LoadError(source.path, "not a DICOM file (no DICM marker)") from None
-        except LoadError:
-            raise
-        except Exception as exc:
-            raise LoadError(
-                source.error_path(member),
-                f"cannot read DICOM {source.display_name(member)}: {short_reason(exc)}",
-            ) from exc
+    source.budget.tick(0)  # the scan's time budget
+    try:
+        return _read_member(source, member, pixels=pixels, force=False)
+    except InvalidDicomError:
+        if source.kind == "file":
+            raise LoadError(source.path, "not a DICOM file (no DICM marker)") from None
+    except LoadError:
+        raise
+    except Exception as exc:
+        raise LoadError(
+            source.error_path(member),
+            f"cannot read DICOM {source.display_name(member)}: {short_reason(exc)}",
+        ) from exc
     # No DICM preamble: accept only what parses into an image header when forced.
-    with source.open(member) as handle:
-        try:
-            ds = pydicom.dcmread(handle, stop_before_pixels=not pixels, force=True)
-        except Exception:
-            return None
+    try:
+        ds = _read_member(source, member, pixels=pixels, force=True)
+    except Exception:
+        return None
     if "SOPClassUID" in ds and "Rows" in ds and "Columns" in ds:
         return ds
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +18,14 @@ from typing import BinaryIO
 
 from liversynth.errors import LoadError
 from liversynth.io.limits import Limits, VolumeLimitError
+from liversynth.io.safe_files import ScanBudget, ZipBounds, is_regular_file, open_zip
 
 # One slice of the largest accepted size as float64, plus header room: larger members are
 # not CT slices (or are bombs).
-_MAX_MEMBER_BYTES = 4096 * 4096 * 8 + 2**20
-_MAX_MEMBERS = 100_000
+MAX_MEMBER_BYTES = 4096 * 4096 * 8 + 2**20
+# A header scan reads this much of an archive member first: real headers are a few kB, and
+# inflating a whole member to read its header is what makes a zip of large zero members slow.
+HEADER_PREFIX_BYTES = 256 * 1024
 _SKIP_NAMES = {"dicomdir", "thumbs.db", "desktop.ini", "license.txt", "readme.txt"}
 
 
@@ -69,32 +73,57 @@ class DicomSource:
         self.path = Path(path)
         self.limits = limits or Limits()
         self._zip: zipfile.ZipFile | None = None
-        if self.path.is_dir():
+        self.skipped_special = 0  # FIFOs, devices, sockets, dangling links met in a folder
+        # One budget for listing and header scanning: a hostile folder cannot hold us forever.
+        self.budget = ScanBudget(self.path, self.limits.max_files, self.limits.max_scan_seconds)
+        try:
+            mode = os.stat(self.path).st_mode  # stat, never open: a FIFO must not block us
+        except OSError:
+            raise LoadError(self.path, "no such file or folder") from None
+        if stat.S_ISDIR(mode):
             self.kind = "folder"
             self.members = self._list_folder(prefix)
-        elif self.path.is_file() and self.path.suffix.lower() == ".zip":
-            if not zipfile.is_zipfile(self.path):
-                raise LoadError(self.path, "not a valid zip archive")
+        elif stat.S_ISREG(mode) and self.path.suffix.lower() == ".zip":
             self.kind = "zip"
-            self._zip = zipfile.ZipFile(self.path)
+            self._zip = open_zip(self.path, self._zip_bounds())
             self.members = self._list_zip(prefix)
-        elif self.path.is_file():
+        elif stat.S_ISREG(mode):
             self.kind = "file"
+            if os.stat(self.path).st_size > MAX_MEMBER_BYTES:
+                raise VolumeLimitError(
+                    self.path, f"a DICOM file larger than {MAX_MEMBER_BYTES} bytes is not a slice"
+                )
             self.members = [self.path.name]
         else:
-            raise LoadError(self.path, "no such file or folder")
+            raise LoadError(self.path, "is not a regular file or folder (FIFO, device, socket?)")
+
+    def _zip_bounds(self) -> ZipBounds:
+        return ZipBounds(
+            max_members=self.limits.max_files,
+            max_member_bytes=MAX_MEMBER_BYTES,
+            max_total_bytes=self.limits.byte_budget(),
+        )
 
     def _list_folder(self, prefix: str) -> list[str]:
         root = self.path / prefix if prefix else self.path
         names: list[str] = []
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            self.budget.tick(len(files) + len(dirs))
             for fname in files:
-                rel = os.path.relpath(os.path.join(folder, fname), self.path).replace(os.sep, "/")
-                if _is_candidate(rel):
-                    names.append(rel)
-            if len(names) > _MAX_MEMBERS:
-                raise VolumeLimitError(self.path, f"more than {_MAX_MEMBERS} files")
+                full = os.path.join(folder, fname)
+                rel = os.path.relpath(full, self.path).replace(os.sep, "/")
+                if not _is_candidate(rel):
+                    continue
+                if not is_regular_file(full):  # a FIFO would block, /dev/zero never ends
+                    self.skipped_special += 1
+                    continue
+                if os.stat(full).st_size > MAX_MEMBER_BYTES:
+                    raise VolumeLimitError(
+                        self.path / rel,
+                        f"a file larger than {MAX_MEMBER_BYTES} bytes is not a slice",
+                    )
+                names.append(rel)
         return sorted(names, key=natural_key)
 
     def _list_zip(self, prefix: str) -> list[str]:
@@ -106,21 +135,6 @@ class DicomSource:
             and info.filename.startswith(prefix)
             and _is_candidate(info.filename)
         ]
-        if len(infos) > _MAX_MEMBERS:
-            raise VolumeLimitError(self.path, f"archive has more than {_MAX_MEMBERS} files")
-        total = 0
-        for info in infos:
-            if info.file_size > _MAX_MEMBER_BYTES:
-                raise VolumeLimitError(
-                    self.path, f"member {info.filename} inflates to {info.file_size} bytes"
-                )
-            total += info.file_size
-        budget = self.limits.byte_budget()
-        if total > budget:
-            raise VolumeLimitError(
-                self.path,
-                f"archive inflates to {total / 2**20:.0f} MiB, over {budget / 2**20:.0f} MiB",
-            )
         return sorted((info.filename for info in infos), key=natural_key)
 
     def display_name(self, member: str) -> str:
@@ -136,15 +150,33 @@ class DicomSource:
         return self.path / member if self.kind == "folder" else self.path
 
     @contextmanager
-    def open(self, member: str) -> Iterator[BinaryIO | str]:
-        """Yield something ``pydicom.dcmread`` accepts for ``member``."""
+    def open(self, member: str, *, prefix_bytes: int | None = None) -> Iterator[BinaryIO]:
+        """Yield a binary stream of ``member`` for ``pydicom.dcmread``.
+
+        Args:
+            member: the member's name.
+            prefix_bytes: read only this many bytes (header scans).
+        """
         if self.kind == "zip":
             assert self._zip is not None
-            yield io.BytesIO(self._zip.read(member))
-        elif self.kind == "folder":
-            yield str(self.path / member)
+            with self._zip.open(member) as handle:
+                data = handle.read(-1 if prefix_bytes is None else prefix_bytes)
+            yield io.BytesIO(data)
         else:
-            yield str(self.path)
+            full = self.path / member if self.kind == "folder" else self.path
+            with open(full, "rb") as handle:
+                if prefix_bytes is None:
+                    yield handle
+                else:
+                    yield io.BytesIO(handle.read(prefix_bytes))
+
+    def member_size(self, member: str) -> int:
+        """Bytes of ``member`` once read (inflated size for an archive member)."""
+        if self.kind == "zip":
+            assert self._zip is not None
+            return int(self._zip.getinfo(member).file_size)
+        full = self.path / member if self.kind == "folder" else self.path
+        return int(os.stat(full).st_size)
 
     def by_parent(self) -> dict[str, list[str]]:
         """Members grouped by their parent folder's name (mask series: one folder each)."""

@@ -56,12 +56,14 @@ def raw_to_hu(raw: np.ndarray, slope: float, inter: float, path: str | Path) -> 
             lo, hi = int(raw.min()), int(raw.max())
             ends = (lo * slope + inter, hi * slope + inter)
             if INT16_MIN <= min(ends) and max(ends) <= INT16_MAX:
-                return _rescale_slices(raw, slope, inter, np.int16)
-        return _rescale_slices(raw, slope, inter, np.float32)
+                return _rescale_slices(raw, slope, inter, np.int16, path)
+        return _rescale_slices(raw, slope, inter, np.float32, path)
     return _float_to_hu(raw, slope, inter, path)
 
 
-def _rescale_slices(raw: np.ndarray, slope: float, inter: float, dtype: type) -> np.ndarray:
+def _rescale_slices(
+    raw: np.ndarray, slope: float, inter: float, dtype: type, path: str | Path
+) -> np.ndarray:
     out: np.ndarray = np.empty(raw.shape, dtype=dtype)
     exact = dtype is np.int16 and raw.dtype.kind in "iu"
     work = np.int64 if exact else np.float64
@@ -71,7 +73,11 @@ def _rescale_slices(raw: np.ndarray, slope: float, inter: float, dtype: type) ->
             plane *= work(slope)
         if inter != 0.0:
             plane += work(inter)
-        out[k] = np.rint(plane) if dtype is np.int16 and not exact else plane
+        with np.errstate(over="ignore"):  # an overflow is detected and refused just below
+            out[k] = np.rint(plane) if dtype is np.int16 and not exact else plane
+        # Finite in float64 is not enough: 1e39 becomes inf in float32.
+        if dtype is np.float32 and not np.all(np.isfinite(out[k])):
+            raise LoadError(path, f"slice {k}: values overflow float32 after scaling (inf HU)")
     return out
 
 
@@ -91,7 +97,9 @@ def _float_to_hu(raw: np.ndarray, slope: float, inter: float, path: str | Path) 
         ):
             integral = False
     if integral:
-        return _rescale_slices(raw, slope, inter, np.int16) if raw.size else raw.astype(np.int16)
+        return (
+            _rescale_slices(raw, slope, inter, np.int16, path) if raw.size else raw.astype(np.int16)
+        )
     if raw.dtype == np.float32 and slope == 1.0 and inter == 0.0 and raw.dtype.isnative:
-        return np.ascontiguousarray(raw)
-    return _rescale_slices(raw, slope, inter, np.float32)
+        return np.ascontiguousarray(raw)  # finite: checked slice by slice above
+    return _rescale_slices(raw, slope, inter, np.float32, path)

@@ -19,6 +19,7 @@ from liversynth.io.limits import Limits
 from liversynth.io.nifti import is_nifti, read_nifti_raw
 from liversynth.io.numpy_io import read_numpy_array
 from liversynth.io.orientation import spacing_zyx_mm, to_display
+from liversynth.io.safe_files import require_file_or_folder
 from liversynth.volume import Volume
 
 VALID_LABELS = (0, 1, 2)
@@ -124,8 +125,7 @@ def load_labels(
     """
     path = Path(path)
     with load_boundary(path, "cannot load labels"):
-        if not path.exists():
-            raise LoadError(path, "no such file or folder")
+        require_file_or_folder(path)  # before anything opens it: a FIFO would block
         if is_ircad_masks(path):
             labels, affine, _used = load_ircad_masks(path, limits)
             if mapping is not None:

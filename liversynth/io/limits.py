@@ -56,11 +56,15 @@ class Limits:
         max_slices: largest number of slices.
         max_bytes: largest output array in bytes; ``None`` means half of
             :func:`available_memory_bytes` at the time of the check.
+        max_files: most files (or archive members) a folder or zip scan visits.
+        max_scan_seconds: longest a folder or zip scan may run before it is abandoned.
     """
 
     max_inplane_px: int = 4096
     max_slices: int = 5000
     max_bytes: int | None = None
+    max_files: int = 20_000
+    max_scan_seconds: float = 120.0
 
     def byte_budget(self) -> int:
         """The byte limit in force now."""

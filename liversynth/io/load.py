@@ -11,6 +11,7 @@ from liversynth.io.dicom import load_dicom
 from liversynth.io.limits import Limits
 from liversynth.io.nifti import is_nifti, load_nifti
 from liversynth.io.numpy_io import load_numpy
+from liversynth.io.safe_files import require_file_or_folder
 from liversynth.volume import Volume
 
 SUPPORTED = ".nii, .nii.gz, .npy, .npz, .dcm, a DICOM folder or .zip"
@@ -54,8 +55,7 @@ def load_volume(path: str | Path, *, limits: Limits | None = None) -> Volume:
     """
     path = Path(path)
     with load_boundary(path, "cannot load volume"):
-        if not path.exists():
-            raise LoadError(path, "no such file or folder")
+        require_file_or_folder(path)  # before anything opens it: a FIFO would block
         if path.is_dir():
             # A 3D-IRCADb patient folder: its CT is the PATIENT_DICOM series (or zip).
             for name in ("PATIENT_DICOM", "PATIENT_DICOM.zip"):

@@ -9,6 +9,8 @@ further copy.
 from __future__ import annotations
 
 import gzip
+import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,16 +26,21 @@ from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
 from liversynth.io.orientation import (
     axcodes_of,
+    display_needs_copy,
     from_display,
     spacing_zyx_mm,
     to_display,
     validate_affine,
 )
+from liversynth.io.safe_files import require_regular_file
 from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
 # gzip reads allocate a bytes object per request: keep requests small.
 _READ_CHUNK_BYTES = 4 * 2**20
+# Data after the voxels (a 4th dimension of length 1 never has any): refuse beyond this.
+_MAX_TRAILING_BYTES = 64 * 2**20
+_MAX_VOX_OFFSET = 64 * 2**20
 
 
 def is_nifti(path: str | Path) -> bool:
@@ -76,22 +83,47 @@ def _spatial_shape(shape: tuple[int, ...], path: Path) -> tuple[int, int, int]:
 
 
 def _read_block(path: Path, offset: int, out: np.ndarray) -> None:
-    """Fill ``out`` with bytes from ``offset`` on; refuse a file that ends early."""
+    """Fill ``out`` with bytes from ``offset`` on; refuse a file that ends early.
+
+    A ``.gz`` stream is then read to its end, so that gzip verifies its CRC-32 and length
+    trailer: a flipped byte or a file cut a few bytes short is an error, not wrong voxels.
+    """
     buffer = out.data.cast("B")
     total = len(buffer)
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        handle.seek(offset)
-        done = 0
-        while done < total:
-            n = handle.readinto(buffer[done : min(total, done + _READ_CHUNK_BYTES)])
-            if not n:
-                break
-            done += n
-    if done < total:
-        raise LoadError(
-            path, f"truncated: the header announces {total} bytes of voxels, only {done} present"
-        )
+    gz = path.name.lower().endswith(".gz")
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as handle:
+            handle.seek(offset)
+            done = 0
+            while done < total:
+                n = handle.readinto(buffer[done : min(total, done + _READ_CHUNK_BYTES)])
+                if not n:
+                    break
+                done += n
+            if done < total:
+                raise LoadError(
+                    path,
+                    f"truncated: the header announces {total} bytes of voxels, only {done} present",
+                )
+            if gz:
+                _drain_to_end(handle, path)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise LoadError(path, f"corrupt or truncated gzip stream ({exc})") from None
+
+
+def _drain_to_end(handle: object, path: Path) -> None:
+    """Read past the voxels to the end of the gzip stream (checks CRC and length)."""
+    trailing = 0
+    while True:
+        chunk = handle.read(_READ_CHUNK_BYTES)  # type: ignore[attr-defined]
+        if not chunk:
+            return
+        trailing += len(chunk)
+        if trailing > _MAX_TRAILING_BYTES:
+            raise LoadError(
+                path, f"more than {_MAX_TRAILING_BYTES} bytes follow the voxels (not one volume)"
+            )
 
 
 def _read_header(path: Path) -> nib.Nifti1Header:
@@ -112,8 +144,13 @@ def _read_header(path: Path) -> nib.Nifti1Header:
             klass = nib.Nifti2Header
         else:
             raise LoadError(path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)")
-        handle.seek(0)
-        header = klass.from_fileobj(handle, check=False)
+        size = 348 if klass is nib.Nifti1Header else 540
+        raw = head + handle.read(size - 4)
+    if len(raw) < size:
+        raise LoadError(path, f"truncated header ({len(raw)} of {size} bytes)")
+    # Only the fixed-size header: nibabel would otherwise read the extensions, whose sizes a
+    # hostile file sets at will, before any of our checks (the voxels are all we need).
+    header = klass.from_fileobj(io.BytesIO(raw), check=False)
     magic = bytes(header["magic"]).rstrip(b"\x00")
     if magic in (b"ni1", b"ni2"):
         raise LoadError(path, "NIfTI pair headers (.hdr/.img) are not supported; use .nii")
@@ -155,9 +192,25 @@ def _voxel_offset(header: nib.Nifti1Header, path: Path) -> int:
     raw = float(header["vox_offset"])
     if raw == 0:
         return minimum  # "unset": data follow the header (and any extensions)
-    if not np.isfinite(raw) or raw < minimum or raw != int(raw):
+    # Extensions (between header and voxels) are a few kB in practice; a larger offset would
+    # make a .gz reader inflate and discard that much before the first voxel.
+    if not np.isfinite(raw) or raw < minimum or raw != int(raw) or raw > _MAX_VOX_OFFSET:
         raise LoadError(path, f"invalid voxel offset vox_offset={raw}")
     return int(raw)
+
+
+def _bytes_per_voxel(dtype: np.dtype, slope: float, inter: float, affine: np.ndarray) -> int:
+    """Peak bytes per voxel of :func:`load_nifti`: every array alive at the same time.
+
+    The stored array and the HU array made from it (none when stored int16 is used as is;
+    float32 is the largest HU type), then (stored array released) the HU array and its
+    reoriented copy when the axes must be permuted.
+    """
+    as_is = dtype == np.int16 and slope == 1.0 and inter == 0.0
+    hu_bytes = 2 if as_is else 4
+    converting = dtype.itemsize + (0 if as_is else hu_bytes)
+    reorienting = 2 * hu_bytes if display_needs_copy(affine) else hu_bytes
+    return max(converting, reorienting)
 
 
 def read_nifti_raw(path: str | Path, limits: Limits | None = None) -> RawNifti:
@@ -169,8 +222,7 @@ def read_nifti_raw(path: str | Path, limits: Limits | None = None) -> RawNifti:
     """
     path = Path(path)
     with load_boundary(path, "cannot read NIfTI"):
-        if not path.is_file():
-            raise LoadError(path, "no such file")
+        require_regular_file(path)
         if path.stat().st_size == 0:
             raise LoadError(path, "empty file")
         header = _read_header(path)
@@ -181,10 +233,10 @@ def read_nifti_raw(path: str | Path, limits: Limits | None = None) -> RawNifti:
             raise LoadError(path, f"unknown voxel datatype code {int(header['datatype'])}") from exc
         if dtype.kind not in "iuf" or dtype.itemsize > 8:
             raise LoadError(path, f"unsupported voxel type {dtype} (expected real numbers)")
-        # Budget: the stored array plus (unless already int16) the HU array made from it.
-        extra = 0 if dtype == np.int16 else 4
-        check_volume_size(path, (nz, ny, nx), dtype.itemsize + extra, limits)
         _check_pixdim(header, path)
+        affine = validate_affine(header.get_best_affine(), path)
+        slope, inter = _scaling(header, path)
+        check_volume_size(path, (nz, ny, nx), _bytes_per_voxel(dtype, slope, inter, affine), limits)
         offset = _voxel_offset(header, path)
         n_bytes = nx * ny * nz * dtype.itemsize
         if not path.name.lower().endswith(".gz") and offset + n_bytes > path.stat().st_size:
@@ -193,8 +245,6 @@ def read_nifti_raw(path: str | Path, limits: Limits | None = None) -> RawNifti:
                 f"truncated: header announces {n_bytes} bytes of voxels at offset {offset}, "
                 f"the file has {path.stat().st_size} bytes",
             )
-        affine = validate_affine(header.get_best_affine(), path)
-        slope, inter = _scaling(header, path)
         flat = np.empty(nx * ny * nz, dtype=dtype)
         _read_block(path, offset, flat)
         # NIfTI stores x fastest (Fortran order); its transpose is a C-ordered (z, y, x) view.
@@ -217,6 +267,7 @@ def load_nifti(path: str | Path, limits: Limits | None = None) -> Volume:
     raw = read_nifti_raw(path, limits)
     with load_boundary(path, "cannot convert NIfTI voxels"):
         hu = raw_to_hu(raw.data_zyx, raw.slope, raw.inter, path)
+        raw.data_zyx = hu  # release the stored array before a reorienting copy (budgeted so)
         hu, display_affine = to_display(hu, raw.affine_ras, inplace=True)
     metadata = dict(raw.info)
     metadata["modality"] = "CT"  # NIfTI does not say; the project only handles CT

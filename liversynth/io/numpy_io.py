@@ -9,7 +9,7 @@ Headers are read first so that sizes are checked before loading; pickles are nev
 
 from __future__ import annotations
 
-import zipfile
+import math
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,6 +19,12 @@ from liversynth.errors import LoadError
 from liversynth.io.boundary import load_boundary
 from liversynth.io.hu_values import raw_to_hu
 from liversynth.io.limits import Limits, check_volume_size
+from liversynth.io.safe_files import (
+    ZipBounds,
+    npy_member_header,
+    open_zip,
+    require_regular_file,
+)
 from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
 
@@ -56,6 +62,7 @@ def read_numpy_array(
     """
     path = Path(path)
     with load_boundary(path, "cannot read NumPy file"):
+        require_regular_file(path)
         if path.suffix.lower() == ".npy":
             with open(path, "rb") as handle:
                 shape, dtype = _header(handle, path)
@@ -70,7 +77,10 @@ def read_numpy_array(
 
 
 def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, tuple | None]:
-    with zipfile.ZipFile(path) as archive:
+    """Every member is size-checked from its own header before any is read."""
+    lim = limits or Limits()
+    bounds = ZipBounds(max_members=64, max_total_bytes=lim.byte_budget())
+    with open_zip(path, bounds) as archive:
         names = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
         if key in names:
             chosen = key
@@ -81,19 +91,23 @@ def _read_npz(path: Path, limits: Limits | None, key: str) -> tuple[np.ndarray, 
                     path, f"npz holds arrays {sorted(names)}: expected '{key}' or only one"
                 )
             chosen = arrays[0]
-        with archive.open(chosen + ".npy") as handle:
-            shape, dtype = _header(handle, path)  # type: ignore[arg-type]
-        _check(path, shape, dtype, limits)
-    with np.load(path, allow_pickle=False) as data:
-        arr = data[chosen]
+        headers = {n: npy_member_header(archive, n + ".npy", path)[:2] for n in names}
+        _check(path, *headers[chosen], limits)
         spacing = None
-        if "spacing_mm" in data.files and chosen != "spacing_mm":
-            values = np.asarray(data["spacing_mm"], dtype=np.float64).ravel()
-            if values.size != 3 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        if "spacing_mm" in headers and chosen != "spacing_mm":
+            shape, dtype = headers["spacing_mm"]
+            if math.prod(shape) != 3 or dtype.hasobject or dtype.kind not in "biuf":
+                raise LoadError(path, f"spacing_mm of shape {shape} {dtype}: expected 3 numbers")
+            with archive.open("spacing_mm.npy") as handle:
+                values = np.lib.format.read_array(handle, allow_pickle=False)
+            values = np.asarray(values, dtype=np.float64).ravel()
+            if not np.all(np.isfinite(values)) or np.any(values <= 0):
                 raise LoadError(
                     path, f"spacing_mm {values.tolist()} must be three positive numbers"
                 )
             spacing = (float(values[0]), float(values[1]), float(values[2]))
+        with archive.open(chosen + ".npy") as handle:
+            arr = np.lib.format.read_array(handle, allow_pickle=False)
     return arr, spacing
 
 

@@ -78,6 +78,15 @@ def _flip_inplace(arr_zyx: np.ndarray, flip_z: bool, flip_y: bool, flip_x: bool)
             arr_zyx[n - 1 - k] = top
 
 
+def display_needs_copy(affine_ras: np.ndarray) -> bool:
+    """Whether :func:`to_display` must copy the array (axes permuted), not only flip it.
+
+    Loaders budget one more output-sized array when this is true.
+    """
+    perm = _display_transform(affine_ras)[:, 0].astype(int)
+    return not np.array_equal(perm, [0, 1, 2])
+
+
 def to_display(
     arr_zyx: np.ndarray, affine_ras: np.ndarray, *, inplace: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,8 @@ from scipy import ndimage
 
 from liversynth.atomic import atomic_write
 from liversynth.errors import LoadError
+from liversynth.io.boundary import load_boundary
+from liversynth.io.safe_files import ZipBounds, check_npz_members, open_zip, parse_json
 from liversynth.typing import SpacingZYX
 from liversynth.volume import LIVER, TUMOUR, Case
 
@@ -234,9 +236,21 @@ class LesionBank:
             LoadError: not a readable lesion bank (wrong format, version, or missing arrays).
         """
         path = Path(path)
+        # Directory checks first (regular file, member count and sizes, bombs), then a
+        # boundary: whatever else is wrong inside is the file's fault, named as such.
+        with open_zip(path, _BANK_ZIP) as archive:
+            check_npz_members(archive, path)
+        with load_boundary(path, "cannot read lesion bank"):
+            return cls._load_checked(path)
+
+    @classmethod
+    def _load_checked(cls, path: Path) -> LesionBank:
         try:
             with np.load(path, allow_pickle=False) as npz:
-                header = json.loads(str(npz["index_json"][()]))
+                index = npz["index_json"]
+                if index.dtype.kind != "U" or index.ndim != 0:
+                    raise LoadError(path, "lesion bank index is not one JSON text")
+                header = parse_json(str(index[()]), path, what="lesion bank index")
                 if header.get("format") != BANK_FORMAT:
                     raise LoadError(path, f"not a lesion bank (format {header.get('format')!r})")
                 if header.get("version") != BANK_VERSION:
@@ -265,3 +279,7 @@ class LesionBank:
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
             raise LoadError(path, f"cannot read lesion bank: {err}") from err
         return cls(lesions)
+
+
+#: A bank is a few hundred small crops; anything far beyond is not one.
+_BANK_ZIP = ZipBounds(max_members=20_000, max_member_bytes=512 * 2**20, max_total_bytes=4 * 2**30)

@@ -31,6 +31,20 @@ FORMAT_VERSION = 1
 ARCHITECTURES = ("pix2pix-unet",)
 #: Keys ``to_json`` writes for readers' convenience; derived, so only checked on load.
 _DERIVED_KEYS = ("in_channels", "d_in_channels")
+#: Sane bounds of the architecture numbers, checked before any layer is built: a config from
+#: a file must not make the loader build (even on the meta device) a million layers.
+_INT_BOUNDS = {
+    "crop_px": (1, 4096),
+    "out_channels": (1, 16),
+    "ngf": (1, 1024),
+    "num_downs": (2, 12),
+    "max_mult": (1, 64),
+    "dropout_levels": (0, 12),
+    "ndf": (1, 1024),
+    "n_layers": (1, 8),
+}
+MIN_WINDOW_WIDTH_HU = 1.0
+MAX_WINDOW_HU = 100_000.0
 
 
 @dataclass
@@ -134,25 +148,26 @@ class ModelConfig:
                 f"format_version {self.format_version} is newer than this LiverSynth reads "
                 f"({FORMAT_VERSION}); upgrade LiverSynth"
             )
-        for name, minimum in (
-            ("crop_px", 1),
-            ("out_channels", 1),
-            ("ngf", 1),
-            ("num_downs", 2),
-            ("max_mult", 1),
-            ("dropout_levels", 0),
-            ("ndf", 1),
-            ("n_layers", 1),
-        ):
-            _int_field(name, getattr(self, name), minimum)
+        for name, (minimum, maximum) in _INT_BOUNDS.items():
+            _int_field(name, getattr(self, name), minimum, maximum)
         if not isinstance(self.mask_channel, bool):
             raise ValueError(f"mask_channel must be true or false, got {self.mask_channel!r}")
         for name in ("dropout", "window_center_hu", "window_width_hu"):
             _float_field(name, getattr(self, name))
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not self.window_width_hu > 0:
-            raise ValueError(f"window_width_hu must be > 0, got {self.window_width_hu}")
+        # A width of 1e-300 HU "loads" and turns every fill into NaN: refuse the absurd.
+        if not MIN_WINDOW_WIDTH_HU <= self.window_width_hu <= MAX_WINDOW_HU:
+            raise ValueError(
+                f"window_width_hu must be in [{MIN_WINDOW_WIDTH_HU}, {MAX_WINDOW_HU}], "
+                f"got {self.window_width_hu}"
+            )
+        if abs(self.window_center_hu) > MAX_WINDOW_HU:
+            raise ValueError(f"window_center_hu {self.window_center_hu} is not a CT value")
+        if self.dropout_levels > self.num_downs:
+            raise ValueError(
+                f"dropout_levels {self.dropout_levels} exceeds num_downs {self.num_downs}"
+            )
         for name in ("norm", "d_norm"):
             if getattr(self, name) not in NORMS:
                 raise ValueError(f"{name} must be one of {NORMS}, got {getattr(self, name)!r}")
@@ -221,14 +236,19 @@ class ModelConfig:
         """Parse :meth:`to_json` output; ``ValueError`` on bad JSON or any invalid field."""
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
             raise ValueError(f"model config is not valid JSON: {err}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except (TypeError, RecursionError, OverflowError) as err:
+            raise ValueError(f"model config has values of the wrong type: {err}") from None
 
 
-def _int_field(name: str, value: object, minimum: int) -> None:
+def _int_field(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value!r}")
 
 
 def _float_field(name: str, value: object) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from liversynth.authoring import Document
+from liversynth.fillers.base import CONTRAST_RANGE_HU, Appearance
 from liversynth.fillers.registry import available_fillers, filler_info
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
@@ -60,6 +61,23 @@ class FillerPanel(QtWidgets.QWidget):
         layout.addRow("Device", self.device_label)
         self.time_label = QtWidgets.QLabel("—")
         layout.addRow("Last fill", self.time_label)
+        # Appearance: the lowest value of each box means "auto" (the engine decides).
+        self.contrast_box = QtWidgets.QSpinBox()
+        self.contrast_box.setRange(int(CONTRAST_RANGE_HU[0]) - 1, int(CONTRAST_RANGE_HU[1]))
+        self.contrast_box.setSpecialValueText("auto")
+        self.contrast_box.setSuffix(" HU")
+        self.contrast_box.setValue(self.contrast_box.minimum())
+        self.contrast_box.setToolTip("Lesion mean minus surrounding liver mean (auto: the model)")
+        layout.addRow("Contrast", self.contrast_box)
+        self.hetero_box = QtWidgets.QSpinBox()
+        self.hetero_box.setRange(-1, 100)
+        self.hetero_box.setSpecialValueText("auto")
+        self.hetero_box.setSuffix(" %")
+        self.hetero_box.setValue(-1)
+        self.hetero_box.setToolTip("0 = uniform lesion … 100 = strongly mottled / necrotic")
+        layout.addRow("Heterogeneity", self.hetero_box)
+        self.contrast_box.valueChanged.connect(self._appearance_edited)
+        self.hetero_box.valueChanged.connect(self._appearance_edited)
         self.note_label = QtWidgets.QLabel("")
         self.note_label.setObjectName("warning")
         self.note_label.setWordWrap(True)
@@ -99,6 +117,19 @@ class FillerPanel(QtWidgets.QWidget):
         path = self.doc.model_path if _uses_model(name) else None
         self.controller.choose_filler(name, path)
 
+    def appearance(self) -> Appearance:
+        """The appearance the two boxes ask for."""
+        c, h = self.contrast_box.value(), self.hetero_box.value()
+        return Appearance(
+            contrast_hu=None if c == self.contrast_box.minimum() else float(c),
+            heterogeneity=None if h < 0 else h / 100.0,
+        )
+
+    def _appearance_edited(self, _value: int) -> None:
+        if self.doc is not None:
+            self.doc.set_fill_appearance(self.appearance())
+            self.controller.schedule()
+
     def _revert(self, *_args: object) -> None:
         """A filler could not be built: show the one still in use."""
         if self.doc is not None:
@@ -118,6 +149,12 @@ class FillerPanel(QtWidgets.QWidget):
         if i >= 0:
             with QtCore.QSignalBlocker(self.combo):
                 self.combo.setCurrentIndex(i)
+        try:
+            honoured = filler_info(name).appearance
+        except ValueError:
+            honoured = ()
+        self.contrast_box.setEnabled("contrast_hu" in honoured)
+        self.hetero_box.setEnabled("heterogeneity" in honoured)
         if not _uses_model(name):
             self.model_label.setText("— (not used by this filler)")
         else:

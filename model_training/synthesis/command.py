@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -29,9 +30,16 @@ from typing import Any
 from liversynth.atomic import atomic_write
 from liversynth.errors import LiverSynthError
 from liversynth.export.provenance import file_sha256
+from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.fillers.registry import available_fillers, filler_info, filler_infos, make_filler
 from liversynth.lesions.bank import LesionBank
 from model_training.cli import add_device, add_quiet, progress, subcommand
+from model_training.synthesis.commit import (
+    cleaned_on_error,
+    clear_previous_run,
+    new_run_id,
+    remove_debris,
+)
 from model_training.synthesis.context import SynthContext, build_context, cached_context
 from model_training.synthesis.item import make_item
 from model_training.synthesis.layout import (
@@ -43,6 +51,8 @@ from model_training.synthesis.layout import (
 )
 from model_training.synthesis.shards import parse_shard, run_merge, shard_indices
 from model_training.synthesis.writing import FORMATS, VOLUME_FORMATS, write_item
+
+_KEEP_HELP = "keep case names in sidecars and manifest (default: a stable pseudonym)"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -62,6 +72,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "    --dataset-id 501 --dataset-name LiverSynth --out $nnUNet_raw"
         ),
     )
+    # Let ranges such as "--contrast-hu -80:-10" be values, not unknown options: argparse only
+    # treats "-80" or "-0.5" as numbers; this matcher also accepts "LO:HI" ranges.
+    p._negative_number_matcher = re.compile(r"^-\d+(\.\d*)?(:-?\d+(\.\d*)?)?$")
     p.add_argument(
         "--healthy",
         nargs="+",
@@ -148,7 +161,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="also write the lesion bank built from --lesions cases",
     )
-    p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    p.add_argument(
+        "--contrast-hu",
+        type=_hu_range,
+        default=None,
+        metavar="LO:HI",
+        help="lesion − liver mean HU, drawn per item from LO:HI (or one value; default: the "
+        "filler decides), e.g. -80:-10",
+    )
+    p.add_argument(
+        "--heterogeneity",
+        type=_unit_range,
+        default=None,
+        metavar="LO:HI",
+        help="0 = uniform .. 1 = strongly mottled, drawn per item from LO:HI (e.g. 0:0.6)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs of a previous run in --out (other files are kept)",
+    )
+    p.add_argument("--keep-case-names", action="store_true", help=_KEEP_HELP)
     add_quiet(p)
     merge = p.add_subparsers(dest="synth_command", metavar="merge", required=False)
     m = subcommand(
@@ -165,6 +198,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     m.add_argument("--out", type=Path, required=True, help="merged output folder (new or empty)")
     m.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
     return p
+
+
+def _range(text: str, lo: float, hi: float) -> tuple[float, float]:
+    parts = text.split(":")
+    try:
+        values = [float(v) for v in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO:HI or a number, got {text!r}") from None
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2 or not lo <= values[0] <= values[1] <= hi:
+        raise argparse.ArgumentTypeError(
+            f"expected LO:HI with {lo} <= LO <= HI <= {hi}, got {text!r}"
+        )
+    return values[0], values[1]
+
+
+def _hu_range(text: str) -> tuple[float, float]:
+    return _range(text, -400.0, 400.0)
+
+
+def _unit_range(text: str) -> tuple[float, float]:
+    return _range(text, 0.0, 1.0)
 
 
 def _vessel_hu(text: str) -> float | str | None:
@@ -230,6 +286,7 @@ def _provenance(
         "model": None if model_info is None else model_info["file"],
         "model_sha256": None if model_info is None else model_info["sha256"],
         "seed": record["seed"],
+        "appearance": record.get("appearance"),
         "run_seed": run_seed,
         "item": record["index"],
         "lesion": record["lesion"],
@@ -238,12 +295,29 @@ def _provenance(
     }
 
 
+def _case_names(ctx: SynthContext) -> list[str]:
+    names = [s.name for s in ctx.scans]
+    if ctx.bank is not None:
+        names += [les.source_case for les in ctx.bank]
+    return names
+
+
 def _one(ctx: SynthContext, filler: Any, job: dict[str, Any]) -> dict[str, Any]:
-    item = make_item(ctx, filler, job["seed"], job["index"], volume=job["fmt"] in VOLUME_FORMATS)
-    record = item.record
-    record["files"] = write_item(
-        item, Path(job["out"]), job["fmt"], _provenance(record, job["model"], job["seed"])
+    item = make_item(
+        ctx,
+        filler,
+        job["seed"],
+        job["index"],
+        volume=job["fmt"] in VOLUME_FORMATS,
+        appearance_ranges=job.get("appearance_ranges"),
     )
+    record = item.record
+    provenance = {**_provenance(record, job["model"], job["seed"]), "run_id": job["run_id"]}
+    if not job["keep_names"]:  # a case's folder name can be a patient's name
+        names = _case_names(ctx)
+        provenance = Pseudonymizer().apply(provenance, names)
+        record = Pseudonymizer().apply(record, names)
+    record["files"] = write_item(item, Path(job["out"]), job["fmt"], provenance)
     return record
 
 
@@ -263,10 +337,14 @@ def _run_items(
     tmp: Path,
     root: Path,
 ) -> list[dict[str, Any]]:
-    jobs = [
-        {"index": k, "seed": args.seed, "fmt": args.fmt, "out": str(root), "model": model_info}
-        for k in indices
-    ]
+    keep = bool(getattr(args, "keep_case_names", False))
+    common = {"seed": args.seed, "fmt": args.fmt, "out": str(root), "model": model_info}
+    common |= {"run_id": args.run_id, "keep_names": keep}
+    common["appearance_ranges"] = {
+        "contrast_hu": getattr(args, "contrast_hu", None),
+        "heterogeneity": getattr(args, "heterogeneity", None),
+    }
+    jobs = [{**common, "index": k} for k in indices]
     workers = max(1, min(int(args.workers), len(jobs)))
     bar = progress(
         total=len(jobs), desc=f"synthesize ({filler.name})", unit="item", quiet=args.quiet
@@ -326,14 +404,21 @@ def run(args: argparse.Namespace) -> int:
     shard = _check_args(args)
     root = output_root(args.out, args.fmt, args.dataset_id, args.dataset_name)
     check_empty(root, args.overwrite)
+    if args.overwrite and root.is_dir():
+        # The old run goes before the new one starts (manifest first, then each item's
+        # commit record), so a kill at any point never leaves a mixture of two runs.
+        clear_previous_run(root)
+    args.run_id = new_run_id()
     started = time.perf_counter()
-    with created_on_success(root):
+    with cleaned_on_error(root), created_on_success(root):
         records, manifest = _synthesize(args, root, shard)
         if args.fmt == "nnunet" and shard is None:
             from liversynth.export.nnunet import write_dataset_json
 
             n_cases = len(list((root / "labelsTr").glob("*.nii.gz")))
             write_dataset_json(root, n_cases, name=root.name.split("_", 1)[-1])
+        remove_debris(root)  # the empty staging folder (nothing else after a clean run)
+        # Written last: it lists only items whose commit record (sidecar) is on disk.
         atomic_write(
             root / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
         )
@@ -369,8 +454,9 @@ def _synthesize(
         else:
             indices = shard_indices(args.count, shard)
         records = _run_items(args, ctx, filler, indices, model_info, tmp, root)
-    manifest = {
+    manifest: dict[str, Any] = {
         "software": "LiverSynth synthesize",
+        "run_id": args.run_id,
         "format": args.fmt,
         "count": args.count,
         "seed": args.seed,
@@ -385,4 +471,6 @@ def _synthesize(
         "margin_mm": args.margin_mm,
         "items": records,
     }
+    if not getattr(args, "keep_case_names", False):
+        manifest = Pseudonymizer().apply(manifest, _case_names(ctx))
     return records, manifest

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from liversynth.errors import PlacementError
+from liversynth.fillers.appearance import apply_appearance
+from liversynth.fillers.base import Appearance
 from liversynth.geometry import crop_affine_lps
 from liversynth.lesions.placement import Placement, place_in_region
 from liversynth.lesions.shapes import MAX_DIAMETER_MM, MIN_DIAMETER_MM, procedural_lesion
@@ -96,6 +98,22 @@ def _place(ctx: SynthContext, scan: HealthyScan, rng: np.random.Generator):
     )
 
 
+def draw_appearance(
+    rng: np.random.Generator, ranges: dict[str, tuple[float, float] | None] | None
+) -> Appearance:
+    """The item's appearance: each requested field drawn uniformly from its ``(lo, hi)`` range.
+
+    Nothing is drawn when no range is given, so runs without ``--contrast-hu`` /
+    ``--heterogeneity`` keep their random stream (and their bytes) unchanged.
+    """
+    ranges = ranges or {}
+    values: dict[str, float | None] = {}
+    for key in ("contrast_hu", "heterogeneity"):
+        r = ranges.get(key)
+        values[key] = None if r is None else round(float(rng.uniform(r[0], r[1])), 3)
+    return Appearance(**values)
+
+
 def _fill(
     filler: Any,
     scan: HealthyScan,
@@ -107,23 +125,35 @@ def _fill(
     transform: dict[str, Any],
     placement: Placement,
     donor: int | None,
+    appearance: Appearance,
 ) -> dict[int, np.ndarray]:
     """New float32 slices for every ``z`` in ``z_list``.
 
-    ``lesion_zyx`` is the placed lesion over slices ``z0 ..`` (full rows and columns).
+    ``lesion_zyx`` is the placed lesion over slices ``z0 ..`` (full rows and columns). A lesion
+    on several slices is filled with the engine's ``fill_volume`` (3-D coherent for ``gan``).
     """
-    if not hasattr(filler, "fill_slices"):
-        return {
-            z: filler.fill(
-                scan.hu[z].astype(np.float32),
-                lesion_zyx[z - z0],
-                liver_mask=scan.labels[z] >= 1,
-                seed=seed,
-            )
-            for z in z_list
-        }
-    kw: dict[str, Any] = {"seed": seed, "spacing_mm": scan.spacing_mm}
     lo, hi = min(z_list), max(z_list) + 1
+    sub = np.zeros((hi - lo, *lesion_zyx.shape[1:]), bool)
+    for z in z_list:
+        sub[z - lo] = lesion_zyx[z - z0]
+    liver = scan.labels[lo:hi] >= 1
+    if not hasattr(filler, "fill_slices"):
+        if len(z_list) == 1:
+            z = z_list[0]
+            kwargs: dict[str, Any] = {"liver_mask": liver[0], "seed": seed}
+            if not appearance.is_default:
+                kwargs["appearance"] = appearance
+            return {z: filler.fill(scan.hu[z].astype(np.float32), sub[0], **kwargs)}
+        out = filler.fill_volume(
+            scan.hu[lo:hi].astype(np.float32),
+            sub,
+            liver_zyx=liver,
+            seed=seed,
+            spacing_mm=tuple(scan.spacing_mm),
+            appearance=appearance,
+        )
+        return {z: out[z - lo] for z in z_list}
+    kw: dict[str, Any] = {"seed": seed, "spacing_mm": scan.spacing_mm}
     if donor is not None:
         kw["donor"] = donor
     if filler.name == "copy_paste" and lesion_info["kind"] == "bank":
@@ -131,14 +161,27 @@ def _fill(
         kw["donor_transform"] = transform
         oz, oy, ox = placement.offset
         kw["donor_offset_zyx"] = (oz - lo, oy, ox)
-    sub = np.zeros((hi - lo, *lesion_zyx.shape[1:]), bool)
-    for z in z_list:
-        sub[z - lo] = lesion_zyx[z - z0]
-    new = filler.fill_slices(scan.hu[lo:hi], sub, scan.labels[lo:hi] >= 1, **kw)
+    new = filler.fill_slices(scan.hu[lo:hi], sub, liver, **kw)
+    if not appearance.is_default and new:
+        stack = np.stack(
+            [new.get(lo + k, scan.hu[lo + k].astype(np.float32)) for k in range(hi - lo)]
+        )
+        stack = apply_appearance(
+            stack, sub, liver, appearance, seed=seed, spacing_mm=tuple(scan.spacing_mm)
+        )
+        return {z: stack[z - lo] for z in new}
     return {lo + k: v for k, v in new.items()}
 
 
-def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volume: bool) -> Item:
+def make_item(
+    ctx: SynthContext,
+    filler: Any,
+    run_seed: int,
+    index: int,
+    *,
+    volume: bool,
+    appearance_ranges: dict[str, tuple[float, float] | None] | None = None,
+) -> Item:
     """Draw and fill item ``index``.
 
     Args:
@@ -148,6 +191,8 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
         index: item number.
         volume: whole volume (nifti/nnunet/dicom) or the one slice through the lesion's
             largest cross-section (png).
+        appearance_ranges: ``{"contrast_hu": (lo, hi) | None, "heterogeneity": ...}``; each
+            item draws its :class:`Appearance` from them (:func:`draw_appearance`).
 
     Raises:
         PlacementError: no lesion fits the drawn scan.
@@ -170,8 +215,19 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
         donor = lesion_info.get("bank_index")
         if donor is None:
             donor = filler.choose_donor(filler_seed, float(mask.sum() * np.prod(scan.spacing_mm)))
+    appearance = draw_appearance(rng, appearance_ranges)
     new = _fill(
-        filler, scan, lesion_zyx, z0, z_list, filler_seed, lesion_info, transform, placement, donor
+        filler,
+        scan,
+        lesion_zyx,
+        z0,
+        z_list,
+        filler_seed,
+        lesion_info,
+        transform,
+        placement,
+        donor,
+        appearance,
     )
     lo, hi = (0, scan.hu.shape[0]) if volume else (z_list[0], z_list[0] + 1)
     hu = scan.hu[lo:hi].copy()
@@ -195,6 +251,7 @@ def make_item(ctx: SynthContext, filler: Any, run_seed: int, index: int, *, volu
         volume,
         donor,
     )
+    record["appearance"] = appearance.to_dict()
     return Item(hu, labels, record, scan, (lo, hi), new)
 
 

@@ -20,7 +20,7 @@ from liversynth.errors import LiverSynthError
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 #: Manifest keys that differ between the shards of one run (everything else must agree).
-_PER_SHARD = ("shard", "items", "merged_from")
+_PER_SHARD = ("shard", "items", "merged_from", "run_id")
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -14,10 +14,13 @@ Formats (``item_<K>`` is the item number with five digits):
 
 Every output lies where the source scan lies in the patient (its ``affine_lps``); NIfTI
 outputs are written in the source's voxel order when the source was a NIfTI.
+
+Every item is staged and committed as a whole (:mod:`model_training.synthesis.commit`).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from PIL import Image
 
 from liversynth.atomic import atomic_write
 from liversynth.export.provenance import write_sidecar
+from model_training.synthesis.commit import commit_item, staging_dir
 from model_training.synthesis.item import Item
 
 FORMATS = ("png", "nifti", "nnunet", "dicom")
@@ -47,7 +51,23 @@ def _save_label_png(labels: np.ndarray, path: Path) -> Path:
 
 
 def write_item(item: Item, out: Path, fmt: str, provenance: dict[str, Any]) -> list[str]:
-    """Write ``item`` under ``out``; returns the written paths relative to ``out``."""
+    """Write ``item`` under ``out`` all at once; returns its paths relative to ``out``.
+
+    The files are written complete in a staging folder, then committed (moved into place,
+    sidecar last; see :mod:`model_training.synthesis.commit`): a crash leaves the item either
+    complete or not committed, never a mixture of runs.
+    """
+    key = item_stem(int(item.record["index"]))
+    stage = staging_dir(out, key, str(provenance.get("run_id") or "run"))
+    try:
+        rels = _write_files(item, stage, fmt, provenance)
+        return commit_item(out, stage, rels)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)  # a failed write leaves nothing behind
+
+
+def _write_files(item: Item, out: Path, fmt: str, provenance: dict[str, Any]) -> list[str]:
+    """Write ``item``'s files under ``out`` (a staging folder)."""
     k = int(item.record["index"])
     spacing = item.scan.spacing_mm
     where: dict[str, Any] = {"affine_lps": item.affine_lps, "voxel_order": item.scan.source_axcodes}

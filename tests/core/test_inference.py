@@ -29,8 +29,9 @@ def cfg() -> ModelConfig:
 @pytest.fixture
 def filler(cfg: ModelConfig) -> Filler:
     torch.manual_seed(0)
-    # The plain generator (no mirror ensemble), so tests can recompute its output directly.
-    return Filler(build_generator(cfg).eval(), cfg, flips=1)
+    # The plain generator (no mirror ensemble, no grain: render=None), so tests can recompute
+    # its output directly; the grain has its own tests (test_fillers_gan_texture.py).
+    return Filler(build_generator(cfg).eval(), cfg, flips=1, render=None)
 
 
 def _slice(shape=(96, 80), seed=0) -> np.ndarray:
@@ -133,7 +134,7 @@ def test_protocol_and_bad_inputs(filler):
 
 def test_from_checkpoint_matches_the_in_memory_filler(tmp_path, cfg, filler):
     path = save_model(tmp_path / "tiny.safetensors", filler._generator, cfg)
-    loaded = Filler.from_checkpoint(path, device="auto", flips=1)
+    loaded = Filler.from_checkpoint(path, device="auto", flips=1, render=None)
     assert loaded.device == resolve_device("auto").type
     assert loaded.config == cfg and loaded.model_path == path
     hu, mask = _slice(), _disc((96, 80), (40, 30), 5)
@@ -189,7 +190,7 @@ def test_lesion_pixels_never_leak_into_the_padded_input(cfg):
     mask[0:5, 0:6] = True  # touches the corner of an image smaller than the 32 px crop
     hu[mask] = 290.0  # the real tumour: must not reach the generator, not even via padding
     recorder = _Recorder(cfg.in_channels)
-    out = Filler(recorder, cfg, flips=1).fill(hu, mask)
+    out = Filler(recorder, cfg, flips=1, render=None).fill(hu, mask)
     (x,) = recorder.seen
     assert x.shape == (1, 2, 32, 32)
     tumour_unit = (290.0 - 50.0) / 250.0
@@ -209,7 +210,7 @@ def test_a_generator_in_training_is_left_in_train_mode(cfg):
 
 
 def test_flip_ensemble_is_the_mean_of_the_mirrored_generator_outputs(cfg, filler):
-    ensemble = Filler(filler._generator, cfg, flips=4)
+    ensemble = Filler(filler._generator, cfg, flips=4, render=None)
     hu, mask = _slice(), _disc((96, 80), (48, 40), 5)
     box = ensemble.crop_for(mask)
     part, _ = box.parts(hu.shape)

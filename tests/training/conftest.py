@@ -15,6 +15,12 @@ from model_training.prepare import prepare_dataset
 
 
 @pytest.fixture(autouse=True)
+def _pseudonym_salt(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fixed salt: no per-user salt file is created by the tests, pseudonyms are stable.
+    monkeypatch.setenv("LIVERSYNTH_PSEUDONYM_SALT", "tests")
+
+
+@pytest.fixture(autouse=True)
 def _one_thread() -> Iterator[None]:
     # The machine has two cores shared by many; one thread is faster than fighting for two.
     before = torch.get_num_threads()

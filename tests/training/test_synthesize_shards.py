@@ -32,7 +32,8 @@ def test_two_shards_merged_equal_one_run(healthy: Path, tmp_path: Path) -> None:
     assert main([*merge, "--out", str(tmp_path / "merged")]) == 0
     merged = json.loads((tmp_path / "merged" / "manifest.json").read_text())
     assert merged["merged_from"] == ["0/2", "1/2"]
-    assert _without(merged, "merged_from") == whole  # every entry, every item record
+    # Every entry, every item record; the run id names one run (each shard is one).
+    assert _without(merged, "merged_from", "run_id") == _without(whole, "run_id")
     names = sorted(p.name for p in (tmp_path / "whole").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "merged").iterdir())
     same_files(tmp_path / "whole", tmp_path / "merged", [n for n in names if n != "manifest.json"])

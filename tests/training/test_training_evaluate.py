@@ -64,8 +64,15 @@ def test_evaluate_writes_json_table_and_grid_for_every_filler(
         assert 0 < mean["mae_lesion_hu"] < 1000 and 0 < mean["ssim_slice"] <= 1
         assert math.isfinite(mean["mae_rel_mean"])
     assert result["fillers"]["mean"]["mean"]["mae_rel_mean"] == pytest.approx(1.0)
+    for name in names:  # the realism columns (liversynth.realism)
+        mean = result["fillers"][name]["mean"]
+        assert 0.0 <= mean["realism_auc"] <= 1.0 and mean["texture_ratio"] >= 0.0
+        assert mean["attenuation_error_hu"] >= 0.0 and "coherence_real" in mean
+        assert result["fillers"][name]["judge"]["n_groups"] == result["n_slices"]
+    assert result["fillers"]["mean"]["mean"]["diversity"] == 0.0  # deterministic
     table = (out / "table.md").read_text()
     assert "MAE lesion (HU)" in table and all(f" {n} " in table for n in names)
+    assert "realism AUC" in table and "texture ratio" in table
     assert (out / "grid.png").stat().st_size > 1000
     assert result["lesion_pixels_given"].startswith("blanked")
 

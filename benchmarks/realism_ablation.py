@@ -1,0 +1,157 @@
+"""Ablation of the ``gan`` renderer against the fixed realism judge, on held-back data.
+
+Two held-back sets, never used to choose anything:
+
+* **lesions**: the test split of a prepared dataset (``prepare`` of 3Dircadb1.1 holds out whole
+  3-D lesions), each lesion blanked to the liver median as in ``evaluate``;
+* **healthy liver**: slices of a tumour-free liver (3Dircadb1.7) with a disc "lesion" placed in
+  the liver and blanked; the real image under the disc is healthy parenchyma, so a fill that
+  renders the scan should be indistinguishable from the liver's own texture there. The fill
+  is asked for ``contrast_hu=0`` (the generator would otherwise paint a tumour, which is its
+  job): what is compared is the texture.
+
+Variants (``RenderOptions``): the plain generator output (the old engine), grain as white noise,
+grain with the liver's noise power spectrum, + histogram matching (the default), + seam noise.
+For each: the judge's AUC (mean ± std over folds and repeats), texture and noise-power ratios,
+attenuation error and inside-lesion MAE. Writes JSON and prints a Markdown table.
+
+Usage:
+    python -m benchmarks.realism_ablation --data /tmp/r_ds --healthy ../shared/data/3Dircadb1.7 \\
+        --out docs/realism/ablation.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from liversynth.fillers.appearance import apply_appearance
+from liversynth.fillers.base import Appearance
+from liversynth.fillers.gan import Filler, default_model_path
+from liversynth.fillers.lesion_render import RenderOptions
+from liversynth.realism import (
+    attenuation_error_hu,
+    judge_auc,
+    lesion_features,
+    noise_power_ratio,
+    texture_ratio,
+)
+
+VARIANTS: dict[str, RenderOptions | None] = {
+    "plain generator (old engine)": None,
+    "+ grain, white noise": RenderOptions(match_spectrum=False, match_histogram=False),
+    "+ grain with the liver's NPS": RenderOptions(match_histogram=False),
+    "+ histogram matched (default)": RenderOptions(),
+    "+ seam noise in the band": RenderOptions(seam=True),
+}
+
+
+def lesion_samples(data: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(real_hu, mask, liver)`` of every test-split slice of a prepared dataset."""
+    from model_training.records import SliceRecord
+
+    manifest = json.loads((data / "manifest.json").read_text())
+    out = []
+    for meta in manifest["slices"]:
+        if meta["split"] == "test":
+            r = SliceRecord.from_meta(meta).load_arrays(data)
+            out.append((np.asarray(r.hu, np.float32), r.eval_mask(), np.asarray(r.liver) > 0))
+    return out
+
+
+def healthy_samples(folder: Path, n: int = 24, radius_px: int = 14) -> list[tuple[Any, ...]]:
+    """Discs in the liver of a tumour-free case, on ``n`` slices spread over the liver."""
+    from liversynth.io import load_case
+
+    case = load_case(folder)
+    assert case.labels is not None
+    liver = case.labels >= 1
+    zs = np.flatnonzero(liver.sum(axis=(1, 2)) > 4000)
+    out = []
+    yy, xx = np.mgrid[: liver.shape[1], : liver.shape[2]]
+    for z in zs[np.linspace(0, len(zs) - 1, min(n, len(zs))).astype(int)]:
+        inner = ndimage.binary_erosion(liver[z], iterations=radius_px + 12)
+        if not inner.any():
+            continue
+        cy, cx = (int(v) for v in np.argwhere(inner)[len(np.argwhere(inner)) // 2])
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= radius_px**2
+        out.append((np.asarray(case.volume.hu[z], np.float32), disc, liver[z]))
+    return out
+
+
+def score(
+    filler: Filler, samples: list[tuple[Any, ...]], appearance: Appearance | None = None
+) -> dict[str, Any]:
+    """Judge AUC and per-lesion figures of ``filler`` on ``samples``."""
+    from model_training.evaluate import blanked
+
+    real, syn, rows = [], [], []
+    for i, (hu, mask, liver) in enumerate(samples):
+        filled = filler.fill(
+            blanked(hu, mask, liver), mask, liver_mask=liver, seed=i, appearance=appearance
+        )
+        if filler.render is None:  # the plain engine ignores appearance: apply it generically
+            filled = apply_appearance(filled, mask, liver, appearance, seed=i)
+        real.append(lesion_features(hu, mask, liver))
+        syn.append(lesion_features(filled, mask, liver))
+        rows.append(
+            (
+                texture_ratio(filled, hu, mask),
+                noise_power_ratio(filled, hu, mask),
+                attenuation_error_hu(filled, hu, mask),
+                float(np.abs(filled[mask] - hu[mask]).mean()),
+            )
+        )
+    verdict = judge_auc(np.stack(real), np.stack(syn), np.arange(len(real)))
+    figures = np.nanmean(np.asarray(rows, np.float64), axis=0)
+    return {
+        "auc_mean": verdict.auc_mean,
+        "auc_std": verdict.auc_std,
+        "texture_ratio": figures[0],
+        "noise_power_ratio": figures[1],
+        "attenuation_error_hu": figures[2],
+        "mae_hu": figures[3],
+        "n": len(samples),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, required=True, help="prepared dataset (test split used)")
+    p.add_argument("--healthy", type=Path, default=None, help="a tumour-free case with a liver")
+    p.add_argument("--out", type=Path, required=True, help="JSON output")
+    args = p.parse_args(argv)
+    sets = {"held-out lesions": lesion_samples(args.data)}
+    if args.healthy is not None:
+        sets["healthy liver (disc)"] = healthy_samples(args.healthy)
+    result: dict[str, Any] = {}
+    lines = [
+        "| variant | set | judge AUC | texture ratio | noise power ratio | atten. err (HU) | MAE (HU) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, options in VARIANTS.items():
+        filler = Filler.from_checkpoint(default_model_path(), device="cpu", render=options)
+        for set_name, samples in sets.items():
+            r = score(
+                filler, samples, Appearance(contrast_hu=0.0) if "healthy" in set_name else None
+            )
+            result.setdefault(name, {})[set_name] = r
+            lines.append(
+                f"| {name} | {set_name} (n={r['n']}) | {r['auc_mean']:.3f} ± {r['auc_std']:.3f} "
+                f"| {r['texture_ratio']:.3f} | {r['noise_power_ratio']:.3f} "
+                f"| {r['attenuation_error_hu']:.2f} | {r['mae_hu']:.2f} |"
+            )
+            print(lines[-1], flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
