@@ -273,7 +273,7 @@ def load_session(
     path = Path(path)
     meta, masks, stamp_source = read_session(path)
     with load_boundary(path, "cannot restore the session"):
-        return _restore(path, meta, masks, stamp_source, case)
+        return _restore(path, meta, masks, stamp_source, case, volume_path)
 
 
 def _restore(
@@ -282,6 +282,7 @@ def _restore(
     masks: dict[int, np.ndarray],
     stamp_source: np.ndarray | None,
     case: Case | None,
+    volume_path: str | Path | None = None,
 ) -> Document:
     source = CaseSource.from_json(meta.get("source") or {})
     if case is None:
