@@ -58,7 +58,9 @@ def _load(specs: list[str], cache: dict[str, Any]) -> list[tuple[Any, cases_mod.
     return out
 
 
-def _synthetic_pool(args, preset, plan, real_cases, healthy_cases) -> tuple[Any, dict[str, Any]]:
+def _synthetic_pool(
+    args, preset, plan, real_cases, healthy_cases, known_names
+) -> tuple[Any, dict[str, Any]]:
     """The synthetic pool and what the report says about it (``None`` pool: no source)."""
     if args.synthetic:
         pool, manifest = synthetic.read_pool(
@@ -66,7 +68,7 @@ def _synthetic_pool(args, preset, plan, real_cases, healthy_cases) -> tuple[Any,
             pixel_mm=preset.pixel_mm,
             side_px=preset.crop_px + 2 * preset.jitter_px,
         )
-        names, bank_ids = synthetic.synthetic_case_names(manifest)
+        names, bank_ids = synthetic.synthetic_case_names(manifest, known_names)
         info = {
             "source": str(args.synthetic),
             "filler": manifest.get("filler"),
@@ -179,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
         arms = list(args.arms)
         synth_pool, synth_info = None, {"summary": "not used", "bank": [], "healthy": []}
         if any(a != "real_only" for a in arms):
-            synth_pool, synth_info = _synthetic_pool(args, preset, plan, real, healthy)
+            known = [*by_name, *(c.patient_id for c in by_name.values())]
+            synth_pool, synth_info = _synthetic_pool(args, preset, plan, real, healthy, known)
             if synth_pool is None:
                 arms = [a for a in arms if a == "real_only"]
         split.check_no_leak(

@@ -9,16 +9,23 @@ given ranges (passed to engines that honour it, recorded for all).
 from __future__ import annotations
 
 import json
+import re
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from liversynth.errors import LiverSynthError, LoadError
+from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.fillers.base import Appearance
 from liversynth.lesions.bank import LesionBank, extract_lesions
 from liversynth.volume import Case
 from model_training.segbench.cases import CaseData, SlicePool, _window, crop_slice, liver_centre_yx
+
+#: What ``synthesize`` writes instead of a case name (see liversynth.export.pseudonym).
+_PSEUDONYM = re.compile(r"case-[0-9a-f]{10}")
 
 
 def training_bank(cases: list[Case], allowed_ids: list[str]) -> LesionBank:
@@ -204,10 +211,39 @@ def read_pool(folder: Path, *, pixel_mm: float, side_px: int) -> tuple[SlicePool
     return _pool(f"synthetic:{folder.name}", images, tumours, livers, sources, pixel_mm), manifest
 
 
-def synthetic_case_names(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """``(healthy case names, bank lesion ids)`` a synthesize manifest says it used."""
-    lesions = (manifest.get("lesions") or {}).get("lesions") or []
-    return list(manifest.get("healthy") or []), list(lesions)
+def synthetic_case_names(
+    manifest: dict[str, Any], known_names: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
+    """``(healthy case names, bank lesion ids)`` a synthesize manifest says it used.
+
+    ``synthesize`` writes case names as pseudonyms (``case-<hex>``) unless told to keep them;
+    each pseudonym of one of ``known_names`` (this run's cases and patients) is mapped back, so
+    the leak check sees a test patient whatever the manifest calls it. That needs the salt the
+    manifest was written with (this user's, or ``$LIVERSYNTH_PSEUDONYM_SALT``); a pseudonym
+    that maps to no known case is kept as it is and reported on stderr.
+    """
+    pseudonym = Pseudonymizer()
+    back = {pseudonym.name(n): n for n in known_names}
+
+    def real(name: str) -> str:
+        if name in back:
+            return back[name]
+        if _PSEUDONYM.fullmatch(name):
+            print(
+                f"segbench: warning: {name} in the synthesize manifest matches none of the cases "
+                "here; if it was written with another pseudonym salt, the leak check cannot see "
+                "it (rerun synthesize with --keep-case-names or the same "
+                "LIVERSYNTH_PSEUDONYM_SALT)",
+                file=sys.stderr,
+            )
+        return name
+
+    healthy = [real(str(n)) for n in manifest.get("healthy") or []]
+    lesions = []
+    for lesion_id in (manifest.get("lesions") or {}).get("lesions") or []:
+        case, sep, rest = str(lesion_id).partition("#")
+        lesions.append(real(case) + sep + rest)
+    return healthy, lesions
 
 
 def healthy_names(healthy: list[CaseData]) -> list[str]:

@@ -97,7 +97,10 @@ def test_reads_a_synthesize_folder(phantom_data: dict[str, Path], tmp_path: Path
     assert len(pool) >= 2 and pool.image.shape[1:] == (56, 56)
     # Every slice of an item that shows its lesion (a thin edge may vanish at 4 mm pixels).
     assert pool.tumour.any(axis=(1, 2)).sum() >= 2 and (pool.tumour <= pool.liver).all()
+    # synthesize pseudonymises case names; the run's own case names map them back.
     healthy, bank = synthetic_case_names(manifest)
+    assert healthy[0].startswith("case-") and bank[0].startswith("case-")
+    healthy, bank = synthetic_case_names(manifest, ["lits-0", "lits-3"])
     assert healthy == ["lits-3"] and bank and all(b.startswith("lits-0#") for b in bank)
 
 

@@ -10,6 +10,7 @@ from PIL import Image
 from synth_helpers import check_item, placed_mask, same_files, synth
 
 from liversynth.export.png import read_png16
+from liversynth.export.pseudonym import Pseudonymizer
 from liversynth.io.cases import load_case
 from liversynth.lesions.bank import LesionBank
 
@@ -43,7 +44,8 @@ def test_real_lesions_into_a_healthy_liver(ircad17, healthy17, bank11, tmp_path,
         check_item(
             hu[None], labels[None], healthy17.volume.hu[z][None], liver[z][None], placed[z][None]
         )
-        assert record["lesion"]["lesion_id"].startswith("3Dircadb1.1#")
+        # Case names are pseudonymised by default (issue 12): the donor case's pseudonym.
+        assert record["lesion"]["lesion_id"].startswith(Pseudonymizer().name("3Dircadb1.1") + "#")
     # One item alone gives the same bytes as in the full run.
     synth(tmp_path / "one", *args, "--filler", filler, "--workers", "1", "--only-item", "5")
     names = [f"item_00005{s}" for s in (".png", "_preview.png", "_label.png", ".json")]
