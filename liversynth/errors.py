@@ -31,6 +31,24 @@ class GridMismatchError(LoadError):
     """Image and labels (or two images) do not share the same voxel grid."""
 
 
+class UnmappedLabelsError(LoadError):
+    """A label map holds ids other than 0/1/2 and no mapping says which is liver or tumour.
+
+    Args:
+        path: the label file.
+        ids: the unknown stored ids (up to ten), so a GUI can offer them in a mapping dialog.
+    """
+
+    def __init__(self, path: str | Path, ids: list[int]) -> None:
+        self.ids = list(ids)
+        super().__init__(
+            path,
+            f"label ids {self.ids} are not 0/1/2; say which one is liver and which tumour "
+            "(the app asks; in Python pass a mapping, e.g. mapping={5: 1} for "
+            "TotalSegmentator's liver)",
+        )
+
+
 class ModelFileError(LoadError):
     """A model file is not a valid LiverSynth checkpoint (never executed, only refused)."""
 

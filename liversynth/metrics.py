@@ -39,6 +39,7 @@ METRIC_WINDOW: Window = PRESETS["abdomen"]
 METRIC_KEYS: tuple[str, ...] = (
     "psnr_slice",
     "ssim_slice",
+    "mae_slice_hu",
     "psnr_lesion",
     "ssim_lesion",
     "mae_lesion_hu",
@@ -71,7 +72,8 @@ def compare(
         mask: ``(H, W)`` lesion mask (non-zero inside).
 
     Returns:
-        ``{"psnr_slice", "ssim_slice", "psnr_lesion", "ssim_lesion", "mae_lesion_hu"}`` as floats
+        ``{"psnr_slice", "ssim_slice", "mae_slice_hu", "psnr_lesion", "ssim_lesion",
+        "mae_lesion_hu"}`` as floats
         (PSNR in dB, may be ``inf``; lesion metrics ``NaN`` for an empty mask).
 
     Raises:
@@ -100,12 +102,14 @@ def compare(
         math.inf if mse8 == 0.0 else float(peak_signal_noise_ratio(ref8, syn8, data_range=255))
     )
     ssim_slice = float(structural_similarity(ref8, syn8, data_range=255, **_SSIM_KW))
+    mae_slice = float(np.mean(np.abs(ref.astype(np.float64) - syn.astype(np.float64))))
 
     if not m.any():
         nan = math.nan
         return {
             "psnr_slice": psnr_slice,
             "ssim_slice": ssim_slice,
+            "mae_slice_hu": mae_slice,
             "psnr_lesion": nan,
             "ssim_lesion": nan,
             "mae_lesion_hu": nan,
@@ -119,6 +123,7 @@ def compare(
     return {
         "psnr_slice": psnr_slice,
         "ssim_slice": ssim_slice,
+        "mae_slice_hu": mae_slice,
         "psnr_lesion": _psnr_from_mse(mse1, 1.0),
         "ssim_lesion": float(np.mean(ssim_map[m])),
         "mae_lesion_hu": mae,

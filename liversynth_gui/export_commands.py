@@ -90,6 +90,7 @@ class ExportCommands(QtCore.QObject):
             "Export synthetic volume + labels",
             NIFTI_FILTER,
             f"{snap.name}_synthetic.nii.gz",
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.export_nifti(snap, Path(path))
@@ -101,7 +102,9 @@ class ExportCommands(QtCore.QObject):
         snap = self._snapshot()
         if snap is None:
             return
-        folder = dialogs.choose_folder(self.parent_widget, "Folder for the PNG slices")
+        folder = dialogs.choose_folder(
+            self.parent_widget, "Folder for the PNG slices", near=self.host.doc.source.volume_path
+        )
         if folder:
             self.export_png(snap, Path(folder))
 
@@ -117,6 +120,7 @@ class ExportCommands(QtCore.QObject):
             "Export the lesion mask",
             NIFTI_FILTER,
             f"{snap.name}_lesion_mask.nii.gz",
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.export_mask(snap, Path(path))
@@ -128,7 +132,11 @@ class ExportCommands(QtCore.QObject):
         snap = self._snapshot()
         if snap is None:
             return
-        folder = dialogs.choose_folder(self.parent_widget, "Empty folder for the DICOM series")
+        folder = dialogs.choose_folder(
+            self.parent_widget,
+            "Empty folder for the DICOM series",
+            near=self.host.doc.source.volume_path,
+        )
         if folder:
             self.export_dicom(snap, Path(folder))
 

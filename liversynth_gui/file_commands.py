@@ -24,11 +24,12 @@ from liversynth.authoring.opening import (
     session_document,
     split_dropped,
 )
-from liversynth.authoring.session import SESSION_SUFFIX, save_session
+from liversynth.authoring.session import SESSION_SUFFIX, CaseFilesMissingError, save_session
 from liversynth.errors import LiverSynthError
 from liversynth_gui import dialogs
 from liversynth_gui.actions import AppActions
 from liversynth_gui.background import BackgroundRunner
+from liversynth_gui.label_memory import LabelMappingMemory, mapping_guard
 from liversynth_gui.recent import RecentFiles
 
 #: Autosave timer period, ms (the Autosaver itself decides whether anything needs writing).
@@ -43,6 +44,10 @@ class DocumentHost(Protocol):
     def set_document(self, doc: Document, title: str = "") -> None: ...
 
     def show_status(self, text: str, timeout_ms: int = 6000) -> None: ...
+
+    def capture_view_state(self) -> dict[str, object]: ...
+
+    def restore_view_state(self, state: dict[str, object]) -> None: ...
 
 
 class FileCommands(QtCore.QObject):
@@ -72,6 +77,7 @@ class FileCommands(QtCore.QObject):
         self.parent_widget = host if isinstance(host, QtWidgets.QWidget) else None
         self.cache_dir = cache_dir
         self.recent = RecentFiles(self.open_path, settings)
+        self.label_mappings = LabelMappingMemory(settings)
         self.autosaver = Autosaver(host.doc, autosave_dir)
         self.autosave_dir = self.autosaver.directory
         self.autosave_timer = QtCore.QTimer(self)
@@ -102,13 +108,18 @@ class FileCommands(QtCore.QObject):
     # -- opening -------------------------------------------------------------------------------
     def ask_open_volume(self) -> None:
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open a CT volume or case", dialogs.VOLUME_FILTER
+            self.parent_widget,
+            "Open a CT volume or case",
+            dialogs.VOLUME_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_path(path)
 
     def ask_open_dicom_folder(self) -> None:
-        path = dialogs.choose_folder(self.parent_widget, "Open a DICOM series folder")
+        path = dialogs.choose_folder(
+            self.parent_widget, "Open a DICOM series folder", near=self.host.doc.source.volume_path
+        )
         if path:
             self.open_path(path)
 
@@ -116,14 +127,20 @@ class FileCommands(QtCore.QObject):
         if not self.host.doc.has_case:
             return
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open labels for this volume", dialogs.LABELS_FILTER
+            self.parent_widget,
+            "Open labels for this volume",
+            dialogs.LABELS_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_labels(path)
 
     def ask_open_session(self) -> None:
         path = dialogs.choose_open_file(
-            self.parent_widget, "Open a session", dialogs.SESSION_FILTER
+            self.parent_widget,
+            "Open a session",
+            dialogs.SESSION_FILTER,
+            near=self.host.doc.source.volume_path,
         )
         if path:
             self.open_session(path)
@@ -145,12 +162,28 @@ class FileCommands(QtCore.QObject):
         else:
             self.open_case_files(path, None)
 
-    def open_case_files(self, volume: str, labels: str | None) -> None:
-        """Load a case in the background; on success it replaces the current one."""
-        if not self.confirm_discard("open another case"):
-            return
+    def open_case_files(
+        self, volume: str, labels: str | None, mapping: dict[int, int] | None = None
+    ) -> None:
+        """Load a case in the background; on success it replaces the current one.
+
+        Label files with values other than 0/1/2 (TotalSegmentator...) get the mapping the user
+        chose for them before, or the mapping dialog (``mapping`` given: the dialog's answer,
+        the unsaved-work question was asked already).
+        """
+        if mapping is None:
+            if not self.confirm_discard("open another case"):
+                return
+            mapping = None if labels is None else self.label_mappings.get(labels)
         self.host.show_status(f"Opening {Path(volume).name}…", 0)
-        self.runner.run(lambda: files_case(volume, labels), self._case_loaded)
+        self.runner.run(
+            mapping_guard(lambda: files_case(volume, labels, mapping)),
+            self.label_mappings.asking(
+                self.parent_widget,
+                lambda m: self.open_case_files(volume, labels, m),
+                self._case_loaded,
+            ),
+        )
 
     def open_demo(self, seed: int = 0, shape: tuple[int, int, int] | None = None) -> None:
         """Open the built-in phantom (from the cache when it was built before)."""
@@ -162,22 +195,56 @@ class FileCommands(QtCore.QObject):
             lambda: demo_case(seed, cache_dir=self.cache_dir, **kwargs), self._case_loaded
         )
 
-    def open_labels(self, path: str) -> None:
-        """Put labels from ``path`` on the open volume (same grid required)."""
+    def open_labels(self, path: str, mapping: dict[int, int] | None = None) -> None:
+        """Put labels from ``path`` on the open volume (same grid required).
+
+        Values other than 0/1/2 are mapped as the user chose for this file before, or as the
+        mapping dialog says.
+        """
         doc = self.host.doc
-        if doc.case is None or not self.confirm_discard("replace the labels"):
+        if doc.case is None:
             return
+        if mapping is None:
+            if not self.confirm_discard("replace the labels"):
+                return
+            mapping = self.label_mappings.get(path)
         # Read the document here, in the GUI thread: the background job gets plain values
         # (the Document is only ever touched from the thread that owns it).
         volume, source, name = doc.case.volume, doc.source, doc.case.name
-        self.runner.run(lambda: labels_case(volume, source, name, path), self._case_loaded)
+        self.runner.run(
+            mapping_guard(lambda: labels_case(volume, source, name, path, mapping)),
+            self.label_mappings.asking(
+                self.parent_widget, lambda m: self.open_labels(path, m), self._case_loaded
+            ),
+        )
 
-    def open_session(self, path: str) -> None:
-        """Reopen saved work (the case is reloaded from where it came from)."""
-        if not self.confirm_discard("open a session"):
+    def open_session(self, path: str, volume_path: str | None = None) -> None:
+        """Reopen saved work (the case is reloaded from where it came from).
+
+        When the CT is neither where the session says nor next to it, the user is offered
+        "Locate…" (``volume_path``: the answer; the unsaved-work question was asked already).
+        """
+        if volume_path is None and not self.confirm_discard("open a session"):
             return
         self.host.show_status(f"Opening session {Path(path).name}…", 0)
-        self.runner.run(lambda: session_document(path, self.cache_dir), self._session_loaded)
+
+        def work() -> object:
+            try:
+                return session_document(path, self.cache_dir, volume_path)
+            except CaseFilesMissingError as err:
+                return err
+
+        def done(result: object) -> None:
+            if not isinstance(result, CaseFilesMissingError):
+                self._session_loaded(result)
+                return
+            located = dialogs.locate_missing_case(self.parent_widget, result.missing)
+            if located is None:
+                self.host.show_status("Session not opened: its CT was not found", 8000)
+            else:
+                self.open_session(path, located)
+
+        self.runner.run(work, done)
 
     def _case_loaded(self, result: object) -> None:
         assert isinstance(result, LoadedCase)
@@ -195,6 +262,7 @@ class FileCommands(QtCore.QObject):
         self.autosaver.doc = result
         name = Path(result.session_path).name if result.session_path else "unsaved session"
         self.host.set_document(result, f"{name} (recovered)" if recovered else name)
+        self.host.restore_view_state(result.view_state)
         if recovered:
             self.host.show_status("Recovered the unsaved work of the last run", 10000)
         else:
@@ -221,7 +289,11 @@ class FileCommands(QtCore.QObject):
         assert doc.case is not None
         suggested = f"{doc.case.name}{SESSION_SUFFIX}"
         path = dialogs.choose_save_file(
-            self.parent_widget, "Save session", dialogs.SESSION_FILTER, suggested
+            self.parent_widget,
+            "Save session",
+            dialogs.SESSION_FILTER,
+            suggested,
+            near=self.host.doc.source.volume_path,
         )
         if not path:
             return False
@@ -231,6 +303,7 @@ class FileCommands(QtCore.QObject):
 
     def save_to(self, path: str | Path) -> bool:
         """Write the session to ``path``; ``False`` (and a dialog) on failure."""
+        self.host.doc.view_state = self.host.capture_view_state()
         try:
             save_session(self.host.doc, path)
         except (LiverSynthError, OSError) as err:
@@ -246,6 +319,7 @@ class FileCommands(QtCore.QObject):
     # -- autosave and recovery -----------------------------------------------------------------
     def autosave_tick(self) -> bool:
         """Called by the timer: write an autosave if there is new unsaved work."""
+        self.host.doc.view_state = self.host.capture_view_state()
         return self.autosaver.tick(time.monotonic())
 
     def offer_recovery(self) -> bool:

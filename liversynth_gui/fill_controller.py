@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6 import QtCore
 
 from liversynth.authoring import Document
+from liversynth.authoring.fill import run_fill
 from liversynth.authoring.volume_fill import VolumeFillResult
 from liversynth.fillers.base import SliceFiller
 from liversynth.fillers.registry import available_fillers
@@ -20,6 +21,8 @@ from liversynth_gui.worker import LOAD_FAILED_GENERATION, FillWorker
 
 #: Pause after the last edit before a fill is requested, ms.
 DEBOUNCE_MS = 150
+#: The quick stand-in shown while a slower engine fills (a few ms on a 512² slice).
+PREVIEW_FILLER = "mean"
 #: Used when the bundled model cannot be loaded at start-up.
 FALLBACK_FILLER = "biharmonic"
 
@@ -40,6 +43,7 @@ def build_filler(name: str, model_path: str | None) -> SliceFiller:
     from liversynth.fillers.registry import make_filler
 
     torch.set_num_threads(max(1, usable_cores() - 1))
+    make_filler(PREVIEW_FILLER)  # its imports (~1.5 s of scikit-image) happen here, not on a click
     filler = make_filler(name, model_path=model_path, device="auto")
     yy, xx = np.mgrid[:160, :160]
     disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
@@ -84,6 +88,9 @@ class FillController(QtCore.QObject):
         self.timer.setInterval(debounce_ms)
         self.timer.timeout.connect(self.fill_now)
         self._loading: tuple[str, str | None] | None = None
+        #: Show a quick ``mean`` fill before the chosen engine's (off for measurements).
+        self.preview = True
+        self._preview: SliceFiller | None = None
         self._startup = True  # the first load may fall back to FALLBACK_FILLER
         self.available: list[str] = []
         worker.finished.connect(self._on_finished)
@@ -97,6 +104,9 @@ class FillController(QtCore.QObject):
         self._conns.clear()
         self.doc = doc
         self._conns.listen(doc.events.mask_changed, self._on_mask_changed)
+        # A finished step (stroke end, undo, fill holes...) is the moment the user waits for
+        # the fill: request it at once, without the debounce meant for edits in progress.
+        self._conns.listen(doc.events.history_changed, self.fill_now)
         self._conns.listen(doc.events.slice_changed, lambda _z: self.schedule())
         self._conns.listen(doc.events.volume_changed, self.schedule)
         # A floating stamp is filled live as it is dragged, rotated and scaled.
@@ -109,12 +119,17 @@ class FillController(QtCore.QObject):
         self.timer.start()
 
     def fill_now(self) -> None:
-        """Request a fill for the shown mask immediately (skips the debounce)."""
+        """Request a fill for the shown mask immediately (skips the debounce).
+
+        A slow engine's fill is preceded by a preview from the ``mean`` filler (a few ms, in
+        this thread), so the lesion shows filled at once and the real fill replaces it.
+        """
         self.timer.stop()
         doc = self.doc
         if doc is None or not doc.has_case or doc.stroke_active:
             return
-        if self.worker.filler is None:
+        filler = self.worker.filler
+        if filler is None:
             return  # the filler is still loading; its arrival schedules a fill
         if doc.stamp is None and doc.lesion_is_3d():
             # A 3-D lesion: every slice it touches, the shown one first (a floating stamp is
@@ -122,7 +137,17 @@ class FillController(QtCore.QObject):
             if not doc.volume_fill_is_current():
                 self.worker.submit(doc.request_volume_fill())
             return
-        self.worker.submit(doc.request_fill())
+        request = doc.request_fill()
+        if request is not None and self.preview and getattr(filler, "name", "") != PREVIEW_FILLER:
+            doc.apply_fill_result(run_fill(self._preview_filler(), request, preview=True))
+        self.worker.submit(request)
+
+    def _preview_filler(self) -> SliceFiller:
+        if self._preview is None:
+            from liversynth.fillers.registry import make_filler
+
+            self._preview = make_filler(PREVIEW_FILLER)
+        return self._preview
 
     def _on_mask_changed(self, z: int) -> None:
         # A 3-D lesion is refilled whichever of its slices changed (e.g. a stamp committed

@@ -40,6 +40,8 @@ class LaunchConfig:
         quit_after_startup: exit right after that first paint (for timing).
         screenshot: whiten the real tumour, wait for the fill, save the window there, quit.
         no_recovery: do not offer to recover autosaved work (scripts, screenshots).
+        smoke_test: demo: whiten the real tumour, wait for one fill, print it, exit 0 (the
+            packaged app's self-check).
         quiz: a quiz folder: open the trainee view (or, with ``review``, the review) only.
         trainee: the trainee's name (asked when absent).
         review: review the answers collected in ``quiz`` (needs its ``key.json``).
@@ -52,6 +54,7 @@ class LaunchConfig:
     quit_after_startup: bool = False
     screenshot: Path | None = None
     no_recovery: bool = False
+    smoke_test: bool = False
     quiz: Path | None = None
     trainee: str | None = None
     review: bool = False
@@ -96,6 +99,11 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     p.add_argument(
         "--no-recovery", action="store_true", help="do not offer to recover autosaved work"
     )
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the case (default: the demo), fill its real tumour once, print, exit",
+    )
     p.add_argument("--quiz", type=Path, metavar="QUIZ_DIR", help="take the quiz in QUIZ_DIR")
     p.add_argument("--trainee", metavar="NAME", help="with --quiz: your name (else asked)")
     p.add_argument(
@@ -109,7 +117,8 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         print_startup_time=ns.print_startup_time,
         quit_after_startup=ns.quit_after_startup,
         screenshot=ns.screenshot,
-        no_recovery=ns.no_recovery or ns.screenshot is not None,
+        no_recovery=ns.no_recovery or ns.screenshot is not None or ns.smoke_test,
+        smoke_test=ns.smoke_test,
         quiz=ns.quiz,
         trainee=ns.trainee,
         review=ns.review,

@@ -40,6 +40,9 @@ from liversynth_gui.viewer.slice_binding import SliceBinding
 from liversynth_gui.viewer.slice_view import SliceView
 from liversynth_gui.worker import FillWorker
 
+#: Width of the tools column on screens narrower than 1500 px (it scrolls sideways if needed).
+SMALL_TOOLS_PX = 300
+
 
 @dataclass
 class WindowOptions:
@@ -67,7 +70,6 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         opts = options or WindowOptions()
         self.setWindowTitle("LiverSynth[*]")
-        self.resize(1600, 1000)
         self.setAcceptDrops(True)
         self.doc = Document()
         self.actions = build_actions(self)
@@ -108,6 +110,9 @@ class MainWindow(QtWidgets.QMainWindow):
         add_3d_menus(self.menuBar(), self.actions3d)
         self.teach = TeachMenu(self)  # Teach menu and File → Open quiz…
         self._layout()
+        screen = QtGui.QGuiApplication.primaryScreen()
+        available = QtCore.QSize(1600, 1000) if screen is None else screen.availableSize()
+        self.fit_screen(available.width(), available.height())
         self.status = StatusLine(self.statusBar())
         self._connect()
         self.set_document(self.doc)
@@ -139,10 +144,17 @@ class MainWindow(QtWidgets.QMainWindow):
             wrap.addWidget(panel)
             col.addWidget(group(title, wrap))
         col.addStretch(1)
+        # Lists of long names (real lesions, fillers) must not widen the column on a laptop.
+        for combo in tools.findChildren(QtWidgets.QComboBox):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        for spin in tools.findChildren(QtWidgets.QAbstractSpinBox):
+            spin.setMinimumWidth(64)  # below its "120.00 mm" hint; the value stays readable
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(tools)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tools_dock = self._dock("Tools", scroll, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tools_dock.setMinimumWidth(360)
 
@@ -156,12 +168,19 @@ class MainWindow(QtWidgets.QMainWindow):
         measure_box = QtWidgets.QVBoxLayout()
         measure_box.addWidget(self.measure)
         right.addWidget(group("Lesion measurements", measure_box))
+        # On a short screen the metrics scroll below the panes instead of squeezing them.
+        compare_scroll = QtWidgets.QScrollArea()
+        compare_scroll.setWidget(compare)
+        compare_scroll.setWidgetResizable(True)
+        compare_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.compare_dock = self._dock(
             "Compare: whitened input · synthetic · truth · difference",
-            compare,
+            compare_scroll,
             QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        self.compare_dock.setMinimumWidth(460)
+        compare_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar_px = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        compare_scroll.setMinimumWidth(compare.minimumSizeHint().width() + scrollbar_px + 4)
         self.help_dock = self._dock(
             "How to (F1)", self.help, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -172,6 +191,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks(
             [self.compare_dock, self.help_dock], [700, 240], QtCore.Qt.Orientation.Vertical
         )
+
+    def fit_screen(self, width_px: int, height_px: int) -> None:
+        """Lay the window out for a screen of this size (1366×768 laptops, 1024×700 beamers).
+
+        Below 1500 px the tools column narrows and the how-to (F1) starts hidden; below
+        1200 px the tools become a tab beside the comparison, so the image keeps its room.
+        The comparison panes never shrink below ``MIN_PANE_PX``: their dock scrolls instead.
+        """
+        if width_px < 1500 or height_px < 900:
+            self.tools_dock.setMinimumWidth(SMALL_TOOLS_PX)
+            self.help_dock.hide()
+            self.resizeDocks(
+                [self.tools_dock, self.compare_dock],
+                [SMALL_TOOLS_PX, 1],
+                QtCore.Qt.Orientation.Horizontal,
+            )
+        if width_px < 1200:
+            self.tabifyDockWidget(self.compare_dock, self.tools_dock)
+            self.compare_dock.raise_()
+        self.resize(min(1600, width_px), min(1000, height_px))
 
     def _dock(
         self, title: str, widget: QtWidgets.QWidget, area: QtCore.Qt.DockWidgetArea
@@ -192,6 +231,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a.quit.triggered.connect(self.close)
         a.help.triggered.connect(self.toggle_help)
         self.binding.hoverText.connect(self.status.hover.setText)
+        self.slice_nav.typingDone.connect(self.view.setFocus)
         for source in (self.fill, self.edit):
             source.status.connect(lambda text: self.status.show(text))
         self.fill.error.connect(self._show_error)
@@ -235,6 +275,18 @@ class MainWindow(QtWidgets.QMainWindow):
         if title:
             self.setWindowTitle(f"LiverSynth — {title}[*]")
         self.view.setFocus()
+
+    def capture_view_state(self) -> dict[str, object]:
+        """Zoom/pan and overlays, for the session file."""
+        from liversynth_gui import view_state
+
+        return view_state.capture(self)
+
+    def restore_view_state(self, state: dict[str, object]) -> None:
+        """Apply what :meth:`capture_view_state` saved (a reopened session)."""
+        from liversynth_gui import view_state
+
+        view_state.restore(self, state)
 
     def show_status(self, text: str, timeout_ms: int = 6000) -> None:
         """A transient message in the status bar."""

@@ -76,7 +76,7 @@ class Startup(QtCore.QObject):
         self.window.fill.choose_filler("gan", model)
         if not self.config.no_recovery:
             self.window.files.offer_recovery()
-        if self.config.screenshot is not None:
+        if self.config.screenshot is not None or self.config.smoke_test:
             self.window.fill.fillerReady.connect(self._screenshot_step)
             QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, self._screenshot_timeout)
 
@@ -92,7 +92,8 @@ class Startup(QtCore.QObject):
             self._grab_later()
 
     def _fill_arrived(self) -> None:
-        if self.window.doc.last_fill is not None:
+        doc = self.window.doc
+        if doc.last_fill is not None and not doc.last_fill_preview:
             self._grab_later()
 
     def _grab_later(self) -> None:
@@ -102,16 +103,33 @@ class Startup(QtCore.QObject):
     def _grab(self) -> None:
         if self.exit_code is not None:
             return
+        ok = True
         path = self.config.screenshot
-        assert path is not None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.grab().save(str(path))
-        print(f"screenshot: {'saved' if ok else 'FAILED to save'} {path}", flush=True)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ok = self.window.grab().save(str(path))
+            print(f"screenshot: {'saved' if ok else 'FAILED to save'} {path}", flush=True)
+        if self.config.smoke_test:
+            ok = ok and self._report_smoke_test()
         self.exit_code = 0 if ok else 1
         self.window.files.autosaver.discard()
         self.window.doc.mark_clean()  # a scripted run leaves nothing to save
         self.window.close()
         QtWidgets.QApplication.quit()
+
+    def _report_smoke_test(self) -> bool:
+        fill = self.window.doc.last_fill
+        if fill is None:
+            print("smoke-test: FAILED, no fill arrived", file=sys.stderr, flush=True)
+            return False
+        doc = self.window.doc
+        lesion_px = int(doc.mask.sum())
+        print(
+            f"smoke-test: OK, filler {doc.filler_name!r} on {doc.last_fill_device} filled "
+            f"{lesion_px} lesion px on slice {doc.slice_index} in {doc.last_fill_ms:.0f} ms",
+            flush=True,
+        )
+        return True
 
     def _screenshot_timeout(self) -> None:
         if self.exit_code is None:

@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
 from liversynth.authoring.fill import FillRequest, FillResult, run_fill
 from liversynth.authoring.volume_fill import VolumeFillRequest, VolumeFillResult, run_volume_fill
+from liversynth.errors import LiverSynthError
 from liversynth.fillers.base import SliceFiller
 from liversynth_gui.background import user_message
 
@@ -58,6 +59,9 @@ def _run_job(
     """Run ``work`` and report ``done(kind, payload)`` or ``error(kind, message)``."""
     try:
         payload = work()
+    except LiverSynthError as err:  # expected and explained to the user: no traceback
+        log.info("background job refused: %s", err)
+        error(kind, user_message(err))
     except Exception as err:  # every failure becomes a message; the thread lives on
         log.exception("background job failed")
         error(kind, user_message(err))

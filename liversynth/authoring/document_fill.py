@@ -55,7 +55,10 @@ class FillingMixin:
         #: Number of the latest request; results with another number are stale.
         self.generation = 0
         self.last_fill: np.ndarray | None = None
+        #: ``True`` while :attr:`last_fill` is a quick preview waiting for the real fill.
+        self.last_fill_preview = False
         self.last_fill_mask: np.ndarray | None = None
+        self.last_fill_generation: int | None = None
         self.last_fill_z: int | None = None
         self.last_fill_ms: float | None = None
         self.last_fill_device: str | None = None
@@ -217,10 +220,14 @@ class FillingMixin:
 
         Args:
             result: from the worker; its ``mask`` (the request's) is the one measured
-                (default: the current mask of ``result.z``).
+                (default: the current mask of ``result.z``). A ``preview`` result is shown
+                but not measured, and a preview never replaces the real fill of its request.
         """
         if result.generation != self.generation or result.z != self.slice_index:
             return False
+        if result.preview and self.last_fill is not None and not self.last_fill_preview:
+            if self.last_fill_generation == result.generation:
+                return False  # the real fill of this request is already shown
         mask = self.mask_for(result.z) if result.mask is None else result.mask
         used = np.array(mask, dtype=bool)
         self.last_fill = result.filled_hu
@@ -228,6 +235,11 @@ class FillingMixin:
         self.last_fill_z = result.z
         self.last_fill_ms = result.elapsed_ms
         self.last_fill_device = result.device
+        self.last_fill_preview = result.preview
+        self.last_fill_generation = result.generation
+        if result.preview:
+            self.events.fill_changed.emit()
+            return True
         tumour = self.tumour_mask(result.z)
         self.ground_truth_is_healthy = None if tumour is None else not bool((tumour & used).any())
         self.last_metrics = compare(self.slice_hu(result.z), result.filled_hu, used)
@@ -249,6 +261,7 @@ class FillingMixin:
         had = self.last_fill is not None
         self.last_fill = self.last_fill_mask = None
         self.last_fill_z = self.last_fill_ms = self.last_fill_device = None
+        self.last_fill_preview = False
         self.last_metrics = None
         self.ground_truth_is_healthy = None
         if had:

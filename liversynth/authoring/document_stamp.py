@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import ndimage
 
 from liversynth.authoring.events import DocumentEvents
 from liversynth.authoring.stamp import (
@@ -36,6 +37,7 @@ class StampingMixin:
 
         def _require_case(self) -> Case: ...
         def liver_mask(self, z: int | None = None) -> np.ndarray | None: ...
+        def tumour_mask(self, z: int | None = None) -> np.ndarray | None: ...
         def set_mask(
             self, mask: np.ndarray, *, z: int | None = None, label: str = "set mask"
         ) -> bool: ...
@@ -107,11 +109,16 @@ class StampingMixin:
         return [] if components is None else list_real_lesions(components)
 
     def default_stamp_centre(self) -> tuple[float, float]:
-        """Centre of the liver on the shown slice (slice centre without liver)."""
+        """The healthy-liver pixel deepest inside the liver on the shown slice (slice centre
+        without liver): a stamp starts inside the liver, not at the centroid of a crescent,
+        which may lie outside it, and not on a real tumour."""
         liver = self.liver_mask()
         if liver is not None and liver.any():
-            rows, cols = np.nonzero(liver)
-            return float(rows.mean()), float(cols.mean())
+            tumour = self.tumour_mask()
+            healthy = liver if tumour is None or not (liver & ~tumour).any() else liver & ~tumour
+            depth = ndimage.distance_transform_edt(healthy)
+            row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+            return float(row), float(col)
         rows_n, cols_n = self.slice_shape
         return (rows_n - 1) / 2.0, (cols_n - 1) / 2.0
 

@@ -54,6 +54,8 @@ class FillResult:
         device: where it ran (``"cpu"``, ``"cuda"``...).
         filler_name: the filler that actually ran.
         mask: the request's mask (the user may have edited the live mask meanwhile).
+        preview: a quick stand-in (e.g. the ``mean`` filler) shown until the real fill of
+            the same request arrives; no metrics are computed for it.
     """
 
     generation: int
@@ -63,10 +65,12 @@ class FillResult:
     device: str
     filler_name: str
     mask: np.ndarray | None = None
+    preview: bool = False
 
 
-def run_fill(filler: SliceFiller, request: FillRequest) -> FillResult:
-    """Run ``filler`` on ``request`` and time it. Exceptions propagate to the caller."""
+def run_fill(filler: SliceFiller, request: FillRequest, *, preview: bool = False) -> FillResult:
+    """Run ``filler`` on ``request`` and time it (``preview``: mark the result as a quick
+    stand-in). Exceptions propagate to the caller."""
     start = time.perf_counter()
     kwargs: dict[str, Any] = {"liver_mask": request.liver_mask, "seed": request.seed}
     if request.appearance is not None and not request.appearance.is_default:
@@ -86,4 +90,5 @@ def run_fill(filler: SliceFiller, request: FillRequest) -> FillResult:
         device=str(getattr(filler, "device", "cpu")),
         filler_name=str(getattr(filler, "name", request.filler_name)),
         mask=request.mask,
+        preview=preview,
     )

@@ -143,39 +143,80 @@ def _write_cache(path: Path, case: Case) -> None:
         pass  # a cache is an optimisation; a read-only home must not stop the demo
 
 
-def files_case(volume_path: str | Path, labels_path: str | Path | None = None) -> LoadedCase:
+#: Folder names that say nothing about the case (3D-IRCADb's series folder, exporters' defaults).
+GENERIC_SERIES_FOLDERS = ("patient_dicom", "dicom", "images", "series", "ct", "data", "scans")
+
+
+def case_title(volume_path: str | Path, case: Case) -> str:
+    """A name a user recognises: a DICOM series folder with a generic name (``PATIENT_DICOM``)
+    is named by its series description, else by the folder that holds it (``3Dircadb1.1``)."""
+    path = Path(volume_path)
+    if case.volume.metadata.get("format") != "dicom":
+        return path.name
+    description = str(case.volume.metadata.get("series_description") or "").strip()
+    folder = path.stem if path.suffix.lower() == ".zip" else path.name
+    if folder.lower() not in GENERIC_SERIES_FOLDERS:
+        return folder
+    parent = path.resolve().parent.name
+    if description:
+        return f"{parent} · {description}" if parent else description
+    return parent or folder
+
+
+def files_case(
+    volume_path: str | Path,
+    labels_path: str | Path | None = None,
+    label_mapping: dict[int, int] | None = None,
+) -> LoadedCase:
     """A case from files or a folder (any layout :func:`liversynth.io.load_case` knows).
+
+    Args:
+        volume_path, labels_path: what to load.
+        label_mapping: stored label id → 0/1/2 for label files with other ids.
 
     Raises:
         LoadError: unreadable files (the message names the file and the problem).
+        UnmappedLabelsError: the labels hold ids other than 0/1/2 and no mapping was given.
     """
     source = CaseSource(
-        volume_path=str(volume_path), labels_path=None if labels_path is None else str(labels_path)
+        volume_path=str(volume_path),
+        labels_path=None if labels_path is None else str(labels_path),
+        label_mapping=label_mapping,
     )
     case = source.load()
-    return LoadedCase(case, source, Path(volume_path).name)
+    title = case_title(volume_path, case)
+    if case.name != title and case.volume.metadata.get("layout") == "plain":
+        case = Case(title, case.volume, case.labels, case.patient_id)
+    return LoadedCase(case, source, title)
 
 
 def labels_case(
-    volume: Volume, source: CaseSource, case_name: str, labels_path: str | Path
+    volume: Volume,
+    source: CaseSource,
+    case_name: str,
+    labels_path: str | Path,
+    label_mapping: dict[int, int] | None = None,
 ) -> LoadedCase:
     """The open volume with labels read from ``labels_path`` (same grid required).
 
     Args:
         volume, source, case_name: of the open case, taken from the document by the caller
             (this function never reads a document: it may run on another thread).
+        labels_path: the label file.
+        label_mapping: stored label id → 0/1/2 for label files with other ids.
 
     Raises:
         LoadError: unreadable labels, or labels on another grid.
+        UnmappedLabelsError: ids other than 0/1/2 and no mapping.
     """
     from liversynth.io import load_labels
 
-    labels = load_labels(labels_path, like=volume)
+    labels = load_labels(labels_path, like=volume, mapping=label_mapping)
     return LoadedCase(
         Case(case_name, volume, labels),
         # Keep where the image came from (file or phantom); only the labels change.
-        dataclasses.replace(source, labels_path=str(labels_path)),
-        Path(labels_path).name,
+        dataclasses.replace(source, labels_path=str(labels_path), label_mapping=label_mapping),
+        case_name,  # the window keeps the case's title, not the labels file's name
     )
 
 
@@ -210,13 +251,21 @@ def _cached_phantom(path: str | Path, cache_dir: Path | None) -> Case | None:
     ).case
 
 
-def session_document(path: str | Path, cache_dir: Path | None) -> Document:
+def session_document(
+    path: str | Path, cache_dir: Path | None, volume_path: str | None = None
+) -> Document:
     """Reopen a saved session; a phantom case comes from the demo cache when possible.
 
+    Args:
+        path: the session file.
+        cache_dir: the demo cache.
+        volume_path: where the user located the CT ("Locate…") when it was not found.
+
     Raises:
+        CaseFilesMissingError: the CT is neither where the session says nor next to it.
         LoadError: an unreadable session, or its case can no longer be loaded.
     """
-    return load_session(path, case=_cached_phantom(path, cache_dir))
+    return load_session(path, case=_cached_phantom(path, cache_dir), volume_path=volume_path)
 
 
 def recovered_document(path: str | Path, cache_dir: Path | None) -> Document:

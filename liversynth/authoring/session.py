@@ -2,7 +2,12 @@
 
 A session stores *where the case comes from* (:class:`CaseSource`), not the CT itself, plus
 everything the user did: per-slice masks, the shown slice, the window, the filler and model,
-the brush radius and the floating stamp. Reopening restores the work exactly.
+the brush radius, the floating stamp and the view (zoom/pan, overlays; opaque to the core).
+Reopening restores the work exactly.
+
+Sessions travel: file paths are stored relative to the session file as well as absolute, and
+on reopening the case is looked for relative to the session, at its absolute path, then next to
+the session; when it is nowhere, :class:`CaseFilesMissingError` lets the app ask the user.
 
 Layout of ``name.lsession`` (a plain zip; ``unzip -l`` shows it)::
 
@@ -13,8 +18,10 @@ Layout of ``name.lsession`` (a plain zip; ``unzip -l`` shows it)::
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import os
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,8 +52,96 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def session_json(doc: Document) -> dict[str, Any]:
-    """The JSON part of a session (masks and stamp source go in separate ``.npy`` entries)."""
+#: The source's file fields that a session stores relative to itself too.
+PATH_FIELDS = ("volume_path", "labels_path")
+
+
+class CaseFilesMissingError(LoadError):
+    """The session's case is at none of the places looked at (the app offers "Locate…").
+
+    Attributes:
+        missing: the volume path as saved (absolute).
+        tried: every place looked at, in order.
+    """
+
+    def __init__(self, session: Path, missing: str, tried: list[Path]) -> None:
+        self.missing, self.tried = missing, tried
+        where = "; ".join(str(t) for t in tried)
+        super().__init__(session, f"the session's CT {missing} was not found (looked at: {where})")
+
+
+def _relative_paths(source: CaseSource, session_dir: Path | None) -> dict[str, str]:
+    if session_dir is None:
+        return {}
+    out = {}
+    for name in PATH_FIELDS:
+        value = getattr(source, name)
+        if value:
+            try:
+                out[name] = Path(os.path.relpath(Path(value).resolve(), session_dir)).as_posix()
+            except ValueError:  # another drive (Windows): only the absolute path is kept
+                pass
+    return out
+
+
+def _candidates(saved: str, relative: str | None, session_dir: Path) -> list[Path]:
+    """Where to look for a saved path: relative to the session, absolute, next to it."""
+    places = [] if relative is None else [session_dir / relative]
+    places.append(Path(saved))
+    places.append(session_dir / Path(saved.replace("\\", "/")).name)
+    return list(dict.fromkeys(p for p in places))
+
+
+def resolve_source(
+    meta: dict[str, Any], session_path: Path, volume_path: str | Path | None = None
+) -> CaseSource:
+    """The session's :class:`CaseSource` with paths that exist on this machine.
+
+    Args:
+        meta: the session's JSON.
+        session_path: the session file (relative paths are relative to its folder).
+        volume_path: where the user located the CT ("Locate…"); its labels are looked for
+            relative to it as they were to the saved CT, then as usual.
+
+    Raises:
+        CaseFilesMissingError: the CT is nowhere (labels that are missing are an error of
+            :meth:`CaseSource.load`, naming the file).
+    """
+    source = CaseSource.from_json(meta.get("source") or {})
+    if source.volume_path is None:
+        return source
+    relative = meta.get("relative_paths") or {}
+    session_dir = session_path.resolve().parent
+    found: dict[str, str | None] = {}
+    for name in PATH_FIELDS:
+        saved = getattr(source, name)
+        if saved is None:
+            found[name] = None
+            continue
+        places = _candidates(saved, relative.get(name), session_dir)
+        if name == "volume_path" and volume_path is not None:
+            places = [Path(volume_path)]
+        elif name == "labels_path" and volume_path is not None:
+            moved = Path(volume_path).parent / os.path.relpath(
+                saved, Path(source.volume_path).parent
+            )
+            places.insert(0, moved)
+        hit = next((p for p in places if p.exists()), None)
+        if hit is None and name == "volume_path":
+            raise CaseFilesMissingError(session_path, saved, places)
+        found[name] = str(hit) if hit is not None else saved
+    return dataclasses.replace(
+        source, volume_path=found["volume_path"], labels_path=found["labels_path"]
+    )
+
+
+def session_json(doc: Document, session_dir: Path | None = None) -> dict[str, Any]:
+    """The JSON part of a session (masks and stamp source go in separate ``.npy`` entries).
+
+    Args:
+        doc: the document.
+        session_dir: the folder of the session file; file paths are also stored relative to it.
+    """
     case = doc.case
     if case is None:
         raise LiverSynthError("nothing to save: no case is open")
@@ -58,6 +153,7 @@ def session_json(doc: Document) -> dict[str, Any]:
         "case_name": case.name,
         "shape": list(case.volume.shape),
         "source": doc.source.to_json(),
+        "relative_paths": _relative_paths(doc.source, session_dir),
         "slice_index": doc.slice_index,
         "window": {"center_hu": doc.window.center_hu, "width_hu": doc.window.width_hu},
         "filler_name": doc.filler_name,
@@ -67,12 +163,14 @@ def session_json(doc: Document) -> dict[str, Any]:
         "masks": doc.painted_slices(),
         "stamp": None if stamp is None else {"pose": stamp.pose.to_json(), "origin": stamp.origin},
         "session_path": doc.session_path,
+        "view": doc.view_state,
     }
 
 
-def write_session(doc: Document, f: IO[bytes]) -> None:
-    """Write ``doc`` as a session zip into the open binary file ``f``."""
-    meta = session_json(doc)
+def write_session(doc: Document, f: IO[bytes], session_dir: Path | None = None) -> None:
+    """Write ``doc`` as a session zip into the open binary file ``f`` (``session_dir``: the
+    folder it will live in, for relative paths)."""
+    meta = session_json(doc, session_dir)
     masks = doc.masks_snapshot()
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("session.json", json.dumps(meta, indent=2))
@@ -96,7 +194,7 @@ def save_session(doc: Document, path: str | Path, *, mark_clean: bool = True) ->
     """
     path = Path(path)
     try:
-        atomic_write_stream(path, lambda f: write_session(doc, f))
+        atomic_write_stream(path, lambda f: write_session(doc, f, path.resolve().parent))
     except OSError as err:
         raise LiverSynthError(f"{path}: cannot save the session ({err.strerror or err})") from err
     if mark_clean:
@@ -153,25 +251,29 @@ def read_session(
     return meta, masks, stamp
 
 
-def load_session(path: str | Path, *, case: Case | None = None) -> Document:
+def load_session(
+    path: str | Path, *, case: Case | None = None, volume_path: str | Path | None = None
+) -> Document:
     """Reopen a session: reload its case and restore masks, slice, window, filler and stamp.
 
     Args:
         path: a file written by :func:`save_session`.
         case: the already-loaded case to use instead of reloading it from the session's
             :class:`CaseSource` (required for a case that was built in memory).
+        volume_path: where the user located the session's CT when it was not found.
 
     Returns:
         A clean (not dirty) document whose ``session_path`` is ``path``.
 
     Raises:
+        CaseFilesMissingError: the CT is neither where the session says nor next to it.
         LoadError: the session is unreadable, its case cannot be reloaded, or the case's shape
             differs from the one the masks were drawn on.
     """
     path = Path(path)
     meta, masks, stamp_source = read_session(path)
     with load_boundary(path, "cannot restore the session"):
-        return _restore(path, meta, masks, stamp_source, case)
+        return _restore(path, meta, masks, stamp_source, case, volume_path)
 
 
 def _restore(
@@ -180,9 +282,11 @@ def _restore(
     masks: dict[int, np.ndarray],
     stamp_source: np.ndarray | None,
     case: Case | None,
+    volume_path: str | Path | None = None,
 ) -> Document:
     source = CaseSource.from_json(meta.get("source") or {})
     if case is None:
+        source = resolve_source(meta, path, volume_path)
         if not source.reloadable:
             raise LoadError(
                 path, "the session's case was built in memory and has no file to reload it from"
@@ -206,5 +310,7 @@ def _restore(
         if meta.get("stamp") and stamp_source is not None:
             pose = StampPose.from_json(meta["stamp"]["pose"])
             doc.set_stamp(LesionStamp(stamp_source, pose, str(meta["stamp"].get("origin", ""))))
+        view = meta.get("view")
+        doc.view_state = dict(view) if isinstance(view, dict) else {}
     doc.mark_clean(str(path))
     return doc

@@ -19,6 +19,8 @@ class CaseSource:
         phantom_seed: set for a phantom case (``liversynth.phantom.make_phantom``) instead of files.
         phantom_shape: the phantom's ``(z, y, x)`` shape.
         phantom_spacing_mm: the phantom's ``(z, y, x)`` spacing.
+        label_mapping: stored label id → 0/1/2 for label maps with other ids (e.g.
+            TotalSegmentator's liver 5 → 1), as the user chose it; ``None`` for 0/1/2 files.
     """
 
     volume_path: str | None = None
@@ -26,6 +28,7 @@ class CaseSource:
     phantom_seed: int | None = None
     phantom_shape: tuple[int, int, int] | None = None
     phantom_spacing_mm: SpacingZYX | None = None
+    label_mapping: dict[int, int] | None = None
 
     @property
     def reloadable(self) -> bool:
@@ -52,7 +55,7 @@ class CaseSource:
             raise ValueError("this case was built in memory; there is no file to reload it from")
         from liversynth.io import load_case
 
-        return load_case(self.volume_path, labels=self.labels_path)
+        return load_case(self.volume_path, labels=self.labels_path, mapping=self.label_mapping)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,12 +66,17 @@ class CaseSource:
             "phantom_spacing_mm": list(self.phantom_spacing_mm)
             if self.phantom_spacing_mm
             else None,
+            # JSON keys are strings; from_json turns them back into ints.
+            "label_mapping": None
+            if self.label_mapping is None
+            else {str(k): int(v) for k, v in self.label_mapping.items()},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaseSource:
         shape = data.get("phantom_shape")
         spacing = data.get("phantom_spacing_mm")
+        mapping = data.get("label_mapping")
         return cls(
             volume_path=data.get("volume_path"),
             labels_path=data.get("labels_path"),
@@ -76,5 +84,8 @@ class CaseSource:
             phantom_shape=(int(shape[0]), int(shape[1]), int(shape[2])) if shape else None,
             phantom_spacing_mm=(
                 (float(spacing[0]), float(spacing[1]), float(spacing[2])) if spacing else None
+            ),
+            label_mapping=(
+                {int(k): int(v) for k, v in mapping.items()} if isinstance(mapping, dict) else None
             ),
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liversynth.errors import GridMismatchError, LoadError
+from liversynth.errors import GridMismatchError, LoadError, UnmappedLabelsError
 from liversynth.io.boundary import load_boundary
 from liversynth.io.ircad_masks import is_ircad_masks, load_ircad_masks
 from liversynth.io.limits import Limits
@@ -66,12 +66,7 @@ def _apply_mapping(raw: np.ndarray, mapping: dict[int, int] | None, path: Path) 
                 unknown.update(int(i) for i in np.unique(extra)[:10])
         out[k] = lut[ids]
     if unknown:
-        shown = sorted(unknown)[:10]
-        raise LoadError(
-            path,
-            f"label ids {shown}{'...' if len(unknown) > 10 else ''} are not 0/1/2; "
-            "pass a mapping, e.g. mapping={5: 1} for TotalSegmentator's liver",
-        )
+        raise UnmappedLabelsError(path, sorted(unknown)[:10])
     return out
 
 

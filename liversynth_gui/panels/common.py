@@ -13,6 +13,9 @@ def action_button(action: QtGui.QAction, *, text: str | None = None) -> QtWidget
     # Clicking a tool must not take the keyboard from the image (arrows step slices there).
     button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
     button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+    # May shrink below its text on a small screen (the tooltip has the whole text), so the
+    # tools column never widens past the window.
+    button.setMinimumWidth(40)
     if text is not None:
         button.setText(text)
     return button

@@ -165,13 +165,17 @@ class FillerPanel(QtWidgets.QWidget):
         doc = self.doc
         if doc is None or doc.last_fill_ms is None:
             self.time_label.setText("—")
+        elif doc.last_fill_preview:
+            self.time_label.setText("quick preview; computing the fill…")
         else:
             self.time_label.setText(
                 f"{doc.last_fill_ms:.0f} ms on {device_name(doc.last_fill_device or 'cpu')}"
             )
 
     def _busy(self, busy: bool) -> None:
-        if busy:
+        doc = self.doc
+        lesion = doc is not None and doc.has_case and (doc.mask.any() or doc.stamp is not None)
+        if busy and lesion:  # the worker is also busy loading a filler, with no lesion yet
             self.time_label.setText("computing…")
         else:
             self._show_fill()

@@ -21,6 +21,7 @@ EMPTY_NOTE = "Paint, stamp or whiten a lesion to see metrics."
 CELLS: tuple[tuple[str, int, int, str], ...] = (
     ("psnr_slice", 0, 0, "{:.1f} dB"),
     ("ssim_slice", 0, 1, "{:.3f}"),
+    ("mae_slice_hu", 0, 2, "{:.2f} HU"),
     ("psnr_lesion", 1, 0, "{:.1f} dB"),
     ("ssim_lesion", 1, 1, "{:.3f}"),
     ("mae_lesion_hu", 1, 2, "{:.1f} HU"),
@@ -29,6 +30,7 @@ TIPS = {
     "psnr_slice": "PSNR of the whole slice, W400/L40, 8-bit (paper-comparable; inflated ~20 dB "
     "for a small lesion)",
     "ssim_slice": "SSIM of the whole slice (Gaussian σ 1.5), W400/L40, 8-bit",
+    "mae_slice_hu": "Mean absolute error in HU over the whole slice (small: only the lesion changes)",
     "psnr_lesion": "PSNR over lesion pixels only, W400/L40 scaled to [0, 1]",
     "ssim_lesion": "SSIM map averaged over lesion pixels",
     "mae_lesion_hu": "Mean absolute error in HU over lesion pixels",

@@ -9,7 +9,14 @@ from liversynth_gui.binding import Connections
 
 
 class SliceNavigator(QtWidgets.QWidget):
-    """Slider + spin box bound to ``doc.slice_index`` (shown 1-based, stored 0-based)."""
+    """Slider + spin box bound to ``doc.slice_index`` (shown 1-based, stored 0-based).
+
+    Signals:
+        typingDone(): a slice number was entered (Enter or leaving the box); the window hands
+            the keyboard back to the image so that digits are window presets again.
+    """
+
+    typingDone = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,8 +32,15 @@ class SliceNavigator(QtWidgets.QWidget):
             w.setToolTip(tip)
             w.valueChanged.connect(self._changed)
         self.spin.setKeyboardTracking(False)
+        # Digits typed after a slice number must not pile up in the box (they are presets).
+        self.spin.editingFinished.connect(self._typed)
         self.info = QtWidgets.QLabel("")
-        self.info.setMinimumWidth(140)
+        # On a narrow window the read-out gives way (cut), the slider keeps a usable length.
+        self.info.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        self.info.setMinimumWidth(60)
+        self.slider.setMinimumWidth(120)
         row.addWidget(QtWidgets.QLabel("Slice"))
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)
@@ -41,6 +55,10 @@ class SliceNavigator(QtWidgets.QWidget):
         self._conns.listen(doc.events.slice_changed, lambda _z: self._refresh())
         self._conns.listen(doc.events.mask_changed, lambda _z: self._refresh())
         self._refresh()
+
+    def _typed(self) -> None:
+        if self.spin.hasFocus():  # Enter in the box; a click elsewhere keeps that focus
+            self.typingDone.emit()
 
     def _changed(self, value: int) -> None:
         if self.doc is not None and self.doc.has_case:
@@ -57,11 +75,12 @@ class SliceNavigator(QtWidgets.QWidget):
                 w.setValue(doc.slice_index + 1)
         self.total.setText(f"/ {n}")
         assert doc.case is not None
-        z_mm = doc.slice_index * doc.case.volume.spacing_mm[0]
+        rows, cols = doc.slice_shape
+        z_mm = doc.case.volume.index_to_lps_mm(doc.slice_index, (rows - 1) / 2, (cols - 1) / 2)[2]
         tumour = doc.tumour_mask()
         marks = []
         if tumour is not None and tumour.any():
             marks.append("tumour")
         if doc.mask.any():
             marks.append("lesion")
-        self.info.setText(f"z = {z_mm:.1f} mm" + (f" · {', '.join(marks)}" if marks else ""))
+        self.info.setText(f"z = {z_mm:.1f} mm (LPS)" + (f" · {', '.join(marks)}" if marks else ""))

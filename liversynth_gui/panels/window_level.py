@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from liversynth.authoring import Document
-from liversynth.windowing import PRESETS, Window
+from liversynth.windowing import Window
 from liversynth_gui.actions import AppActions
 from liversynth_gui.binding import Connections
 from liversynth_gui.panels.common import action_button, grid_of
@@ -70,4 +70,4 @@ class WindowLevelPanel(QtWidgets.QWidget):
             with QtCore.QSignalBlocker(w):
                 w.setValue(value)
         for name, act in self.presets.items():
-            act.setChecked(PRESETS[name] == window)
+            act.setChecked(self.doc is not None and self.doc.preset_window(name) == window)

@@ -12,9 +12,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from liversynth_gui.viewer.overlay import WhitenedLayer
 from liversynth_gui.viewer.slice_viewbox import SliceViewBox
 from liversynth_gui.viewer.tool import Tool
 
+#: The panes never shrink below this, px: a lesion must stay readable (small screens scroll).
+MIN_PANE_PX = 250
 #: Symmetric range of the difference view, HU.
 DIFF_RANGE_HU = 100.0
 #: Diverging colour map with a dark centre (CET-D4: blue–black–red), bundled with pyqtgraph.
@@ -56,10 +59,12 @@ class SideBySideView(QtWidgets.QWidget):
     Signals:
         sliceStepRequested(steps): wheel over any pane.
         windowDragged(dx_px, dy_px): right-drag over any pane.
+        hovered(row, col): the pixel under the cursor in any pane (they show the same grid).
     """
 
     sliceStepRequested = QtCore.Signal(int)
     windowDragged = QtCore.Signal(float, float)
+    hovered = QtCore.Signal(int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +88,7 @@ class SideBySideView(QtWidgets.QWidget):
             view.setSizePolicy(
                 QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored
             )
+            view.setMinimumSize(MIN_PANE_PX, MIN_PANE_PX)
             box = SliceViewBox(self._listener)
             view.setCentralItem(box)
             view.setToolTip(
@@ -90,12 +96,17 @@ class SideBySideView(QtWidgets.QWidget):
             )
             image = pg.ImageItem()
             box.addItem(image)
+            view.scene().sigMouseMoved.connect(
+                lambda pos, b=box: self.hovered.emit(*b.scene_to_index(pos))
+            )
             grid.addWidget(label, 2 * row, col)
             grid.addWidget(view, 2 * row + 1, col)
             grid.setRowStretch(2 * row + 1, 1)
             self.boxes[key], self.images[key], self.titles[key] = box, image, label
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        self.whitened = WhitenedLayer()
+        self.boxes["input"].addItem(self.whitened)
         first = self.boxes["input"]
         for key, box in self.boxes.items():
             if key != "input":
@@ -124,7 +135,7 @@ class SideBySideView(QtWidgets.QWidget):
     def set_slices(
         self,
         *,
-        input_hu: np.ndarray,
+        input_mask: np.ndarray,
         truth_hu: np.ndarray,
         synthetic_hu: np.ndarray | None,
         levels_hu: tuple[float, float],
@@ -132,12 +143,13 @@ class SideBySideView(QtWidgets.QWidget):
         """Show one slice in all panes; without a fill the synthetic and difference are blank.
 
         Args:
-            input_hu: the whitened input as displayed (mask pixels at the window's top).
+            input_mask: the lesion mask, drawn whitened (with an outline) over the input pane.
             truth_hu: the original slice.
             synthetic_hu: the last fill for this slice, or ``None``.
             levels_hu: display window (low, high) in HU for the three grey panes.
         """
-        self.set_input(input_hu, levels_hu)
+        self.images["input"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
+        self.whitened.set_mask(input_mask)
         self.images["truth"].setImage(truth_hu, levels=levels_hu, autoLevels=False)
         if synthetic_hu is None:
             self.images["synthetic"].clear()
@@ -151,10 +163,6 @@ class SideBySideView(QtWidgets.QWidget):
         if self._shape != truth_hu.shape:
             self._shape = (int(truth_hu.shape[0]), int(truth_hu.shape[1]))
             self.reset_zoom()
-
-    def set_input(self, input_hu: np.ndarray, levels_hu: tuple[float, float]) -> None:
-        """Replace only the whitened input pane (it changes with the window's top)."""
-        self.images["input"].setImage(input_hu, levels=levels_hu, autoLevels=False)
 
     def set_levels(self, levels_hu: tuple[float, float]) -> None:
         """Change the display window of the grey panes."""

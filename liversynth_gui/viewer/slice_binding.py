@@ -2,7 +2,7 @@
 
 Document events redraw the views; view signals (array indices, steps, drags) become document
 calls. Nothing here computes image content beyond composing what is displayed (the whitened
-input is the slice with mask pixels drawn at the top of the window, as the network sees it).
+input pane draws the mask as a white, outlined layer, so it shows under any window).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from PySide6 import QtCore
 from scipy import ndimage
 
 from liversynth.authoring import Document, LesionStamp
-from liversynth.whitening import whiten_hu
 from liversynth.windowing import dragged_window
 from liversynth_gui.binding import Connections
 from liversynth_gui.viewer.side_by_side import SideBySideView
@@ -48,6 +47,9 @@ class SliceBinding(QtCore.QObject):
         self.show_synthetic = False  # main view: the last fill instead of the original
         # The comparison panes follow the lesion until the user zooms or pans them.
         self._side_follows_lesion = True
+        # The last pixel under the cursor: the read-out follows slice and fill changes
+        # even when the mouse does not move (wheel, keys, undo on another slice).
+        self._hover_rc: tuple[int, int] | None = None
         #: Draw the floating stamp filled (True) or as an outline, so the live fill shows.
         self.filled_stamp_preview = False
         #: Radius of the 3-D (sphere) brush in mm, ``None`` for the 2-D brush.
@@ -61,6 +63,7 @@ class SliceBinding(QtCore.QObject):
         view.windowDragged.connect(self._on_window_drag)
         side.windowDragged.connect(self._on_window_drag)
         view.hovered.connect(self._on_hover)
+        side.hovered.connect(self._on_pane_hover)
         view.stampPoseChanged.connect(self._on_roi_moved)
 
     # -- document → views ------------------------------------------------------------------
@@ -110,10 +113,16 @@ class SliceBinding(QtCore.QObject):
         if self.show_synthetic:
             self._show_main_image()
         self._side_changed()
+        self._refresh_hover()
 
     def _slice_changed(self) -> None:
         self._side_follows_lesion = True
         self.refresh()
+        self._refresh_hover()
+
+    def _refresh_hover(self) -> None:
+        if self._hover_rc is not None:
+            self._on_hover(*self._hover_rc)
 
     def _side_zoomed_by_user(self, *_args: object) -> None:
         self._side_follows_lesion = False
@@ -147,25 +156,21 @@ class SliceBinding(QtCore.QObject):
         assert doc is not None and doc.case is not None
         z = doc.slice_index
         w = doc.window
-        z_mm = z * doc.case.volume.spacing_mm[0]
+        z_mm = slice_z_lps_mm(doc)
         synthetic = self.show_synthetic and shown_slice_fill(doc) is not None
         shown = "SYNTHETIC" if synthetic else "original"
         # Three short lines: the bottom-centre "P" letter stays clear.
         self.view.set_info(
-            f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · {z_mm:.1f} mm · {shown}\n"
+            f"{doc.case.name}\nslice {z + 1}/{doc.n_slices} · z {z_mm:.1f} mm · {shown}\n"
             f"W {w.width_hu:.0f}  L {w.center_hu:.0f}"
         )
 
     def _levels_changed(self) -> None:
-        """A new window (often many per second while dragging): relevel, redraw only the input."""
-        doc = self.doc
-        assert doc is not None
+        """A new window (often many per second while dragging): relevel only."""
         self._update_info()
         levels = self._levels()
         self.view.set_levels(levels)
         self.side.set_levels(levels)
-        # The whitened input depends on the window's top; truth, fill and difference do not.
-        self.side.set_input(whiten_hu(doc.slice_hu(), shown_lesion(doc), doc.window), levels)
 
     def _mask_changed(self, z: int) -> None:
         assert self.doc is not None
@@ -175,7 +180,14 @@ class SliceBinding(QtCore.QObject):
                 self._mask_settled()
 
     def _mask_settled(self) -> None:
-        """A step finished (stroke end, undo...): warning and comparison panes catch up."""
+        """A step finished (stroke end, undo...): overlay, warning and panes catch up.
+
+        The overlay is redrawn from the document here too, not only on ``mask_changed``: every
+        history step ends in this event, so the main view can never keep an undone stroke.
+        """
+        doc = self.doc
+        if doc is not None and doc.has_case:
+            self.view.layers["lesion"].set_mask(doc.mask)
         self._update_warning()
         self._side_changed()
 
@@ -185,7 +197,7 @@ class SliceBinding(QtCore.QObject):
             return
         truth = doc.slice_hu()
         self.side.set_slices(
-            input_hu=whiten_hu(truth, shown_lesion(doc), doc.window),
+            input_mask=shown_lesion(doc),
             truth_hu=truth,
             synthetic_hu=shown_slice_fill(doc),
             levels_hu=self._levels(),
@@ -282,11 +294,41 @@ class SliceBinding(QtCore.QObject):
         finally:
             self._posing = False
 
+    def _on_pane_hover(self, row: int, col: int) -> None:
+        doc = self.doc
+        if doc is not None and doc.has_case:
+            self.hoverText.emit(describe_pane_pixel(doc, row, col))
+
     def _on_hover(self, row: int, col: int) -> None:
         doc = self.doc
+        self._hover_rc = (row, col)
         if doc is None or not doc.has_case:
             return
         self.hoverText.emit(describe_pixel(doc, row, col))
+
+
+def describe_pane_pixel(doc: Document, row: int, col: int) -> str:
+    """Status-bar text for pixel (row, col) of the comparison panes: truth, synthetic and
+    their difference in HU."""
+    rows, cols = doc.slice_shape
+    if not (0 <= row < rows and 0 <= col < cols):
+        return f"slice {doc.slice_index + 1}/{doc.n_slices}"
+    assert doc.case is not None
+    truth = float(doc.case.volume.hu[doc.slice_index, row, col])
+    text = f"truth HU {truth:6.0f}"
+    synthetic = shown_slice_fill(doc)
+    if synthetic is not None:
+        value = float(synthetic[row, col])
+        text += f"   synthetic HU {value:6.0f}   difference {value - truth:+6.0f} HU"
+    return f"{text}   row {row:3d}  col {col:3d}  slice {doc.slice_index + 1}/{doc.n_slices}"
+
+
+def slice_z_lps_mm(doc: Document) -> float:
+    """LPS z (mm, patient feet → head) of the shown slice's centre: the table position a
+    scanner console and PACS show for it."""
+    assert doc.case is not None
+    rows, cols = doc.slice_shape
+    return doc.case.volume.index_to_lps_mm(doc.slice_index, (rows - 1) / 2, (cols - 1) / 2)[2]
 
 
 def shown_lesion(doc: Document) -> np.ndarray:
@@ -310,6 +352,8 @@ def describe_pixel(doc: Document, row: int, col: int) -> str:
     assert doc.case is not None
     vol = doc.case.volume
     hu = float(vol.hu[z, row, col])
+    # The scanner's patient coordinates (DICOM LPS), as PACS, 3D Slicer (which shows RAS:
+    # x and y negated) and ITK-SNAP give them for the same voxel.
     x_mm, y_mm, z_mm = vol.index_to_lps_mm(z, row, col)
     text = (
         f"HU {hu:6.0f}   row {row:3d}  col {col:3d}  slice {z + 1}/{doc.n_slices}"

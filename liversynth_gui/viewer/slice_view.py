@@ -103,6 +103,12 @@ class SliceView(pg.GraphicsView):
         label = QtWidgets.QLabel(text, self)
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         label.setStyleSheet("color: #e8d27a; font-weight: bold; background: transparent;")
+        # A dark halo keeps the letters readable over bright bone or contrast.
+        shadow = QtWidgets.QGraphicsDropShadowEffect(label)
+        shadow.setBlurRadius(4)
+        shadow.setOffset(1, 1)
+        shadow.setColor(QtGui.QColor(0, 0, 0, 230))
+        label.setGraphicsEffect(shadow)
         return label
 
     def set_info(self, text: str) -> None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
+
+#: Handle radius in device-independent pixels at 96 dpi (pyqtgraph's 5 px is hard to hit).
+HANDLE_RADIUS_PX = 9
+
+
+def handle_radius_px() -> int:
+    """:data:`HANDLE_RADIUS_PX` scaled by the screen's logical dpi (high-dpi laptops)."""
+    screen = QtGui.QGuiApplication.primaryScreen()
+    dpi = 96.0 if screen is None else float(screen.logicalDotsPerInch())
+    return max(HANDLE_RADIUS_PX, round(HANDLE_RADIUS_PX * dpi / 96.0))
 
 
 class StampRoi(pg.ROI):
@@ -19,6 +29,8 @@ class StampRoi(pg.ROI):
     def __init__(self) -> None:
         pen = pg.mkPen((0, 220, 255), width=2, style=QtCore.Qt.PenStyle.DashLine)
         super().__init__((0, 0), (10, 10), pen=pen, movable=True, rotatable=True, resizable=True)
+        self.handleSize = handle_radius_px()
+        self.handlePen = pg.mkPen((255, 230, 120), width=2)
         self.hoverPen = pg.mkPen((120, 240, 255), width=2)
         # Scale about the centre (keeps the lesion where it is); rotate about the centre too.
         self.addScaleHandle([1, 1], [0.5, 0.5])

@@ -63,7 +63,8 @@ def test_labels_are_put_on_the_open_volume_and_remembered_in_the_source(tmp_path
     assert loaded.case.name == "small" and loaded.case.volume is case.volume
     assert np.array_equal(loaded.case.labels, case.labels)
     assert loaded.source.volume_path == source.volume_path
-    assert loaded.source.labels_path == str(labels_file) and loaded.title == "seg.nii.gz"
+    # The window keeps the case's title after Ctrl+L, not the labels file's (issue 14).
+    assert loaded.source.labels_path == str(labels_file) and loaded.title == "small"
     wrong = save_nifti(
         case.labels[:, :40], case.volume.spacing_mm, tmp_path / "w.nii.gz", labels=True
     )

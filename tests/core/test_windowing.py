@@ -14,7 +14,7 @@ from liversynth.windowing import PRESETS, Window, hu_to_unit, to_uint8, unit_to_
 
 def test_presets_match_the_contract() -> None:
     assert (PRESETS["abdomen"].low, PRESETS["abdomen"].high) == (-160.0, 240.0)
-    assert (PRESETS["liver"].center_hu, PRESETS["liver"].width_hu) == (30.0, 150.0)
+    assert (PRESETS["liver"].center_hu, PRESETS["liver"].width_hu) == (100.0, 150.0)
     assert (PRESETS["bone"].center_hu, PRESETS["bone"].width_hu) == (400.0, 1800.0)
     assert (PRESETS["lung"].center_hu, PRESETS["lung"].width_hu) == (-600.0, 1500.0)
     assert (PRESETS["network"].low, PRESETS["network"].high) == (-200.0, 300.0)

@@ -88,3 +88,25 @@ def test_export_without_a_lesion_says_so(window: Any, dialog_log: Any) -> None:
     assert not window.doc.painted_slices()
     window.actions.export_nifti.trigger()
     assert dialog_log.infos and dialog_log.infos[0][0] == "Nothing to export"
+
+
+def test_exported_nifti_header_says_synthetic_and_sidecar_names_the_bundled_model(
+    painted: Any, dialog_log: Any, tmp_path: Path
+) -> None:
+    import hashlib
+
+    import nibabel as nib
+
+    from liversynth.fillers.gan import default_model_path
+
+    assert painted.doc.filler_name == "gan" and painted.doc.model_path is None  # bundled
+    dialog_log.save_file = str(tmp_path / "out.nii.gz")
+    painted.actions.export_nifti.trigger()
+    assert not dialog_log.errors
+    for name in ("out.nii.gz", "out_labels.nii.gz"):
+        descrip = nib.load(tmp_path / name).header["descrip"].item().decode()
+        assert descrip.startswith("SYNTHETIC") and "LiverSynth gan" in descrip, descrip
+    sidecar = json.loads((tmp_path / "out.json").read_text())
+    model = default_model_path()
+    assert sidecar["model"] == model.name
+    assert sidecar["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()

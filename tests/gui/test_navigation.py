@@ -56,8 +56,9 @@ def test_wheel_steps_slices_and_ctrl_wheel_zooms(window: Any) -> None:
 def test_window_presets_by_key_and_right_drag_window_level(window: Any, qtbot: Any) -> None:
     doc = window.doc
     qtbot.keyClick(window.view, Qt.Key.Key_2)
-    assert doc.window == PRESETS["liver"]
-    assert window.view.image.levels.tolist() == [PRESETS["liver"].low, PRESETS["liver"].high]
+    liver = doc.preset_window("liver")  # centred on the phantom's own liver
+    assert doc.window == liver and liver.width_hu == 150
+    assert window.view.image.levels.tolist() == [liver.low, liver.high]
     assert window.actions.preset_liver.isChecked()
     qtbot.keyClick(window.view, Qt.Key.Key_3)
     assert doc.window == PRESETS["bone"]
@@ -90,6 +91,9 @@ def test_overlay_keys_toggle_layers_and_sliders_set_opacity(window: Any, qtbot: 
 
 def test_status_bar_reads_hu_and_position_under_the_cursor(window: Any, qtbot: Any) -> None:
     doc = window.doc
+    # Move from elsewhere first: Qt sends no move event when the cursor is already there.
+    qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 10, 10))
+    qtbot.wait(30)  # beyond pyqtgraph's mouse-move rate limit
     qtbot.mouseMove(window.view.viewport(), widget_point(window.view, 50, 70))
     text = window.status.hover.text()
     hu = int(round(float(doc.case.volume.hu[doc.slice_index, 50, 70])))

@@ -12,8 +12,6 @@ import pytest
 from gui_helpers import SMALL_SHAPE, drag
 from PySide6 import QtCore, QtGui
 
-from liversynth.windowing import PRESETS
-
 
 def test_save_and_reopen_a_session_restores_the_work_exactly(
     window: Any, dialog_log: Any, tmp_path: Path
@@ -43,7 +41,7 @@ def test_save_and_reopen_a_session_restores_the_work_exactly(
     new = window.doc
     assert new is not doc and not dialog_log.errors
     assert np.array_equal(new.mask_for(z_painted), mask)
-    assert new.slice_index == z_painted - 2 and new.window == PRESETS["liver"]
+    assert new.slice_index == z_painted - 2 and new.window == new.preset_window("liver")
     assert new.stamp is not None and new.stamp.pose == pose
     # Every panel follows the new document: the ROI is shown, painting edits the new one.
     assert window.view.stamp_roi is not None and window.window_level.width.value() == 150
