@@ -11,7 +11,9 @@ Two held-back sets, never used to choose anything:
   job): what is compared is the texture.
 
 Variants (``RenderOptions``): the plain generator output (the old engine), grain as white noise,
-grain with the liver's noise power spectrum, + histogram matching (the default), + seam noise.
+grain with the liver's noise power spectrum, + histogram matching (the default), + seam noise,
++ the grain's local amplitude envelope (``envelope=0.4``, not the default). ``--split train,val`` scores the
+lesions the renderer's choices were made on; the published table uses the test split.
 For each: the judge's AUC (mean ± std over folds and repeats), texture and noise-power ratios,
 attenuation error and inside-lesion MAE. Writes JSON and prints a Markdown table.
 
@@ -48,17 +50,20 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "+ grain with the liver's NPS": RenderOptions(match_histogram=False),
     "+ histogram matched (default)": RenderOptions(),
     "+ seam noise in the band": RenderOptions(seam=True),
+    "+ local grain amplitude (envelope 0.4)": RenderOptions(envelope=0.4),
 }
 
 
-def lesion_samples(data: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``(real_hu, mask, liver)`` of every test-split slice of a prepared dataset."""
+def lesion_samples(
+    data: Path, splits: tuple[str, ...] = ("test",)
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(real_hu, mask, liver)`` of every slice of ``splits`` of a prepared dataset."""
     from model_training.records import SliceRecord
 
     manifest = json.loads((data / "manifest.json").read_text())
     out = []
     for meta in manifest["slices"]:
-        if meta["split"] == "test":
+        if meta["split"] in splits:
             r = SliceRecord.from_meta(meta).load_arrays(data)
             out.append((np.asarray(r.hu, np.float32), r.eval_mask(), np.asarray(r.liver) > 0))
     return out
@@ -125,8 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, required=True, help="prepared dataset (test split used)")
     p.add_argument("--healthy", type=Path, default=None, help="a tumour-free case with a liver")
     p.add_argument("--out", type=Path, required=True, help="JSON output")
+    p.add_argument(
+        "--split", default="test", help="comma-separated splits of --data to score (default test)"
+    )
     args = p.parse_args(argv)
-    sets = {"held-out lesions": lesion_samples(args.data)}
+    splits = tuple(args.split.split(","))
+    name = "held-out lesions" if splits == ("test",) else f"{'+'.join(splits)} lesions"
+    sets = {name: lesion_samples(args.data, splits)}
     if args.healthy is not None:
         sets["healthy liver (disc)"] = healthy_samples(args.healthy)
     result: dict[str, Any] = {}

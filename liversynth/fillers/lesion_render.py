@@ -10,7 +10,11 @@ prediction into a lesion that carries the noise of the image it is pasted into:
 2. **grain**: noise with the power spectrum of the liver around the lesion in *this* image
    (:mod:`liversynth.fillers.texture`), scaled to make up exactly the missing residual
    variance (``sqrt(max(0, σ_liver² − σ_structure²))``), seeded; AR(1)-correlated along z with
-   the scan's own adjacent-slice correlation for a volume;
+   the scan's own adjacent-slice correlation for a volume; optionally
+   (``RenderOptions.envelope``, off by default) its local amplitude is modulated by a smooth
+   seeded log-normal envelope (:data:`ENVELOPE_SIGMA_PX`), since real tumour grain is
+   heteroscedastic; on the train/val lesions this lowered the judge's AUC from 0.86 to 0.69,
+   on the held-out test lesions it did not (0.877 → 0.882), so it is not the default;
 3. ``heterogeneity``: zero-mean mottling uncorrelated with the lesion
    (:func:`~liversynth.fillers.appearance.mottle_field`);
 4. **margin**: the structure keeps the margin profile the network learnt from real margins
@@ -69,6 +73,10 @@ class RenderOptions:
         z_coherent: AR(1) noise along z with the scan's correlation (off: independent slices).
         deficit_only: scale the noise to the variance the structure lacks (off: the liver's
             full residual variance is added on top of the structure).
+        envelope: std of the log local amplitude of the grain (0: stationary grain, the
+            default). On the train/val lesions 0.3 / 0.4 / 0.5 gave judge AUC 0.75 / 0.69 /
+            0.68 (stationary 0.86); 0.4 on the test lesions gave 0.882 (stationary 0.877), so
+            the gain did not generalise and the default stays 0.
     """
 
     grain: bool = True
@@ -77,10 +85,14 @@ class RenderOptions:
     seam: bool = False
     z_coherent: bool = True
     deficit_only: bool = True
+    envelope: float = 0.0
 
 
 DEFAULT_RENDER = RenderOptions()
 
+
+#: Smoothness of the grain's amplitude envelope (Gaussian σ: in-plane px, along z slices).
+ENVELOPE_SIGMA_PX = (1.0, 3.0, 3.0)
 
 #: The noise band used to measure how much grain the structure already has (px, Gaussian σ).
 NOISE_BAND_PX = 2.0
@@ -93,6 +105,17 @@ def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
     band = img - ndimage.gaussian_filter(img, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
     w = np.asarray(where, bool).reshape(band.shape)
     return float(band[w].var()) if w.sum() > 1 else 0.0
+
+
+def _modulate(noise: np.ndarray, log_std: float, rng: np.random.Generator) -> np.ndarray:
+    """``noise`` times a smooth log-normal envelope, rescaled to keep its overall std."""
+    if log_std <= 0:
+        return noise
+    field = ndimage.gaussian_filter(rng.standard_normal(noise.shape), ENVELOPE_SIGMA_PX)
+    field /= max(float(field.std()), 1e-9)
+    sd = float(noise.std())
+    out = noise * np.exp(log_std * field)
+    return out * (sd / max(float(out.std()), 1e-9))
 
 
 def _in_plane_erosion(mask: np.ndarray) -> np.ndarray:
@@ -148,6 +171,7 @@ def render_lesion(
             noise = synthesize_noise(model, m.shape, rng)
         else:
             noise = rng.standard_normal(m.shape) * model.sigma_hu
+        noise = _modulate(noise, options.envelope, rng)
         if options.match_histogram:
             loose = noise_region(image_hu, m, liver, outlier_mad=8.0)
             sample = marginal_sample(image_hu, loose)

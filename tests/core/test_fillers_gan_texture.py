@@ -126,3 +126,31 @@ def test_apply_appearance_changes_only_the_lesion() -> None:
     assert out[lesion].mean() - liver_level_hu(hu, lesion, liver) == pytest.approx(30.0, abs=0.5)
     same = apply_appearance(hu, lesion, liver, Appearance(), seed=1)
     np.testing.assert_array_equal(same, hu)
+
+
+def test_grain_envelope_is_seeded_keeps_the_grain_level_and_makes_it_uneven() -> None:
+    from liversynth.fillers.lesion_render import RenderOptions, render_lesion
+
+    rng = np.random.default_rng(0)
+    image = (100 + 15 * rng.standard_normal((1, 96, 96))).astype(np.float32)
+    mask = np.zeros((1, 96, 96), bool)
+    mask[0, 16:80, 16:80] = True
+    smooth = np.where(mask, 60.0, 100.0)
+
+    def render(envelope: float, seed: int) -> np.ndarray:
+        opts = RenderOptions(envelope=envelope)
+        gen = np.random.default_rng(seed)
+        return render_lesion(smooth, image, mask, None, None, gen, 2.0, options=opts)[0]
+
+    flat, uneven = render(0.0, 1), render(0.8, 1)
+    assert np.array_equal(uneven, render(0.8, 1))  # same seed, same grain
+    assert not np.array_equal(uneven, render(0.8, 2))
+    m = mask[0]
+    assert 0.8 < uneven[m].std() / flat[m].std() < 1.25  # overall grain level kept
+
+    # Local std over 8-px windows varies more when the amplitude is modulated.
+    def local_spread(img: np.ndarray) -> float:
+        res = (img - 60.0)[16:80, 16:80].reshape(8, 8, 8, 8).std(axis=(1, 3))
+        return float(res.std() / res.mean())
+
+    assert local_spread(uneven) > 1.5 * local_spread(flat)
