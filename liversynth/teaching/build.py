@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from liversynth.errors import LiverSynthError
+from liversynth.export.provenance import file_sha256
 from liversynth.fillers.base import CONTRAST_RANGE_HU, Appearance, SliceFiller
 from liversynth.fillers.registry import filler_info, make_filler
 from liversynth.lesions.bank import Lesion, extract_lesions
@@ -142,14 +142,6 @@ def plan_items(options: BuildOptions) -> list[tuple[str, str]]:
     return [plan[int(i)] for i in order]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_identity(filler: SliceFiller, model_path: str | None) -> tuple[str | None, str | None]:
     """``(file name, sha256)`` of a model engine's weights, ``(None, None)`` for the others."""
     try:
@@ -159,7 +151,7 @@ def model_identity(filler: SliceFiller, model_path: str | None) -> tuple[str | N
     path = getattr(filler, "model_path", None) or model_path
     if not uses_model or path is None:
         return None, None
-    return Path(path).name, _sha256(Path(path))
+    return Path(path).name, file_sha256(Path(path))
 
 
 def _check_out(out: Path) -> None:

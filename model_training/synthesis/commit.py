@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -40,6 +39,7 @@ from typing import Any
 
 from liversynth.atomic import atomic_write, remove_stale_temps
 from liversynth.errors import DiskFullError
+from liversynth.export.provenance import file_sha256
 
 STAGING = ".staging"
 MANIFEST = "manifest.json"
@@ -62,24 +62,16 @@ def staging_dir(out: Path, key: str, run_id: str) -> Path:
     return folder
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _files_of(root: Path, rel: str) -> dict[str, str]:
     """``{relative file path: sha256}`` of a file, or of every file in a folder."""
     path = root / rel
     if path.is_dir():
         return {
-            p.relative_to(root).as_posix(): _sha256(p)
+            p.relative_to(root).as_posix(): file_sha256(p)
             for p in sorted(path.rglob("*"))
             if p.is_file()
         }
-    return {rel: _sha256(path)}
+    return {rel: file_sha256(path)}
 
 
 def _marker(rels: list[str]) -> str:
@@ -172,7 +164,7 @@ def check_item(out: Path, marker: str) -> list[str]:
         path = out / rel
         if not path.is_file():
             problems.append(f"{marker}: {rel} missing")
-        elif _sha256(path) != digest:
+        elif file_sha256(path) != digest:
             problems.append(f"{marker}: {rel} is not the file this item committed")
     if not record.get("item_files"):
         problems.append(f"{marker}: lists no files")
