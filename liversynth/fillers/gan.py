@@ -367,12 +367,19 @@ class Filler:
             Non-empty bool masks that partition ``mask`` (empty list for an empty mask).
         """
         m = np.asarray(mask, bool)
-        labels, n = ndimage.label(m)
+        bbox = lesion_bbox(m)
+        if bbox is None:
+            return []
+        # Label only the lesions' bounding box (a few % of a 512² slice): the same components,
+        # numbered in the same raster order.
+        y0, _, x0, _ = bbox
+        sub, n = ndimage.label(m[bbox[0] : bbox[1], bbox[2] : bbox[3]])
         if n <= 1:
-            return [m] if n else []
+            return [m]
         fit = self._config.crop_px - 2 * self._margin_px()
         boxes = [
-            (s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)
+            (s[0].start + y0, s[0].stop + y0, s[1].start + x0, s[1].stop + x0)
+            for s in ndimage.find_objects(sub)
         ]
         order = sorted(
             range(n), key=lambda i: -(boxes[i][1] - boxes[i][0]) * (boxes[i][3] - boxes[i][2])
@@ -391,6 +398,8 @@ class Filler:
                 extents.append(boxes[i])
         if len(members) == 1:
             return [m]
+        labels = np.zeros(m.shape, sub.dtype)
+        labels[bbox[0] : bbox[1], bbox[2] : bbox[3]] = sub
         split = [np.isin(labels, np.asarray(ids) + 1) for ids in members]
         split_px = sum(self._box_size(g) ** 2 for g in split)
         return split if split_px < self._box_size(m) ** 2 else [m]
