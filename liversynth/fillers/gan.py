@@ -56,6 +56,7 @@ from liversynth.fillers.compositing import (
 )
 from liversynth.fillers.lesion_render import DEFAULT_RENDER, RenderOptions, render_lesion
 from liversynth.networks import ModelConfig, UNetGenerator
+from liversynth.networks.eval_unet import EvalUNet, supported
 from liversynth.typing import SpacingZYX
 from liversynth.whitening import generator_input
 from liversynth.windowing import unit_to_hu
@@ -151,6 +152,9 @@ class Filler:
         param = next(generator.parameters())
         self._torch_device = param.device
         self._dtype = param.dtype
+        # On the CPU the generator runs through EvalUNet (channels-last, BatchNorm folded):
+        # the same eval-mode network, ~1.3x faster, equal to ~1e-6 of the network range.
+        self._fast = EvalUNet(generator) if supported(generator) else None
         _limit_threads()
 
     @classmethod
@@ -432,7 +436,9 @@ class Filler:
         generator.eval()
         try:
             with torch.inference_mode():
-                y = generator(x.to(self._torch_device, self._dtype))
+                x = x.to(self._torch_device, self._dtype)
+                fast = self._fast is not None and supported(generator)
+                y = self._fast(x) if fast and self._fast is not None else generator(x)
                 return y.float().cpu().numpy()
         finally:
             if was_training:
