@@ -54,7 +54,12 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
-from liversynth.fillers.lesion_render import DEFAULT_RENDER, RenderOptions, render_lesion
+from liversynth.fillers.lesion_render import (
+    DEFAULT_RENDER,
+    STRUCTURE_MARGIN_PX,
+    RenderOptions,
+    render_lesion,
+)
 from liversynth.networks import ModelConfig, UNetGenerator
 from liversynth.networks.eval_unet import EvalUNet, supported
 from liversynth.typing import SpacingZYX
@@ -245,7 +250,10 @@ class Filler:
             jobs.setdefault(box.size, []).append((k, group, box, crop_hu, x))
         out = image
         for same_size in jobs.values():
-            ys = self._ensemble(torch.from_numpy(np.stack([job[4] for job in same_size])))
+            ys = self._ensemble(
+                torch.from_numpy(np.stack([job[4] for job in same_size])),
+                self._needed([extract(job[1], job[2], pad=0) for job in same_size]),
+            )
             for (k, group, box, crop_hu, _), y in zip(same_size, ys, strict=True):
                 structure = unit_to_hu(y, self._window)
                 crop = self._rendered(
@@ -294,9 +302,12 @@ class Filler:
             zs = np.flatnonzero(sub.any(axis=(1, 2)))
             z0, z1 = int(zs[0]), int(zs[-1]) + 1
             inputs = [self._input(out[z], sub[z], box) for z in range(z0, z1)]
+            needed = self._needed([extract(group, box, pad=0)])
             ys = np.concatenate(
                 [
-                    self._ensemble(torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])))
+                    self._ensemble(
+                        torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])), needed
+                    )
                     for i in range(0, len(inputs), 8)
                 ]
             )
@@ -417,20 +428,62 @@ class Filler:
         # that a lesion filling the crop still has surrounding tissue to match.
         return max(int(np.ceil(self.band_px)) + 1, self._config.crop_px // 8)
 
-    def _ensemble(self, x: torch.Tensor) -> np.ndarray:
+    def _needed(self, crop_masks: list[np.ndarray]) -> tuple[int, int, int, int]:
+        """The crop pixels whose structure the fill uses: the lesions' box plus a margin.
+
+        The renderer reads the structure up to :data:`STRUCTURE_MARGIN_PX` px from the
+        lesion's bounding box, the composite up to ``band_px + 1`` px from the lesion.
+        """
+        boxes = [b for b in (lesion_bbox(m) for m in crop_masks) if b is not None]
+        margin = int(np.ceil(self.band_px)) + 1
+        if self.render is not None:
+            margin = max(margin, STRUCTURE_MARGIN_PX)
+        return (
+            min(b[0] for b in boxes) - margin,
+            max(b[1] for b in boxes) + margin,
+            min(b[2] for b in boxes) - margin,
+            max(b[3] for b in boxes) + margin,
+        )
+
+    def _ensemble(
+        self, x: torch.Tensor, needed: tuple[int, int, int, int] | None = None
+    ) -> np.ndarray:
         """Generator outputs for ``(N, C, S, S)`` inputs, each the mean over ``flips`` mirrors.
+
+        Args:
+            x: the inputs.
+            needed: ``(y0, y1, x0, x1)`` of the crop that is used (see :meth:`_needed`);
+                outside it the output may be left at 0 (``None``: all of it is computed).
 
         Returns:
             ``(N, S, S)`` outputs in the network range.
         """
         flips = _FLIPS[: self.flips]
         views = torch.cat([_mirror(x, lr, ud) for lr, ud in flips])
-        y = torch.from_numpy(self._run(views))[:, 0].reshape(len(flips), x.shape[0], *x.shape[-2:])
-        restored = [_mirror(y[k], lr, ud) for k, (lr, ud) in enumerate(flips)]
+        region = None
+        if needed is not None:
+            # Each mirrored view needs the mirror image of the region: compute their union.
+            h, w = x.shape[-2:]
+            y0, y1, x0, x1 = needed
+            rows = [(y0, y1) if not ud else (h - y1, h - y0) for _, ud in flips]
+            cols = [(x0, x1) if not lr else (w - x1, w - x0) for lr, _ in flips]
+            region = (
+                min(r[0] for r in rows),
+                max(r[1] for r in rows),
+                min(c[0] for c in cols),
+                max(c[1] for c in cols),
+            )
+        y = self._run(views, region)
+        y_t = torch.from_numpy(y)[:, 0].reshape(len(flips), x.shape[0], *x.shape[-2:])
+        restored = [_mirror(y_t[k], lr, ud) for k, (lr, ud) in enumerate(flips)]
         return torch.stack(restored).mean(0).numpy()
 
-    def _run(self, x: torch.Tensor) -> np.ndarray:
-        """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why)."""
+    def _run(self, x: torch.Tensor, region: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why).
+
+        On the CPU it runs through :class:`EvalUNet`, which computes the decoder only over
+        ``region`` (elsewhere 0); the plain module computes everything.
+        """
         generator = self._generator
         was_training = generator.training
         generator.eval()
@@ -438,7 +491,10 @@ class Filler:
             with torch.inference_mode():
                 x = x.to(self._torch_device, self._dtype)
                 fast = self._fast is not None and supported(generator)
-                y = self._fast(x) if fast and self._fast is not None else generator(x)
+                if fast and self._fast is not None:
+                    y = self._fast(x, region)
+                else:
+                    y = generator(x)
                 return y.float().cpu().numpy()
         finally:
             if was_training:

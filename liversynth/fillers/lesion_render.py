@@ -99,6 +99,13 @@ ENVELOPE_SIGMA_PX = (1.0, 3.0, 3.0)
 #: The noise band used to measure how much grain the structure already has (px, Gaussian σ).
 NOISE_BAND_PX = 2.0
 
+#: How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu`` (px):
+#: the σ = NOISE_BAND_PX Gaussian of :func:`_band_var` (radius 4σ = 8 px) and the contrast's
+#: σ = 1.5 px smoothing (6 px). The ``gan`` engine computes the structure only that far from
+#: the lesion (the network's decoder is most of a fill's time); a step that reads the structure
+#: further out must raise this (tests/core/test_fillers_gan_texture.py checks it).
+STRUCTURE_MARGIN_PX = 8
+
 
 def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
     """Variance of ``image − gaussian(image, NOISE_BAND_PX)`` (in-plane) over ``where``."""
