@@ -56,9 +56,9 @@ from liversynth.fillers.compositing import (
 )
 from liversynth.fillers.lesion_render import (
     DEFAULT_RENDER,
-    STRUCTURE_MARGIN_PX,
     RenderOptions,
     render_lesion,
+    structure_margin_px,
 )
 from liversynth.networks import ModelConfig, UNetGenerator
 from liversynth.networks.eval_unet import EvalUNet, supported
@@ -252,7 +252,7 @@ class Filler:
         for same_size in jobs.values():
             ys = self._ensemble(
                 torch.from_numpy(np.stack([job[4] for job in same_size])),
-                self._needed([extract(job[1], job[2], pad=0) for job in same_size]),
+                self._needed([extract(job[1], job[2], pad=0) for job in same_size], appearance),
             )
             for (k, group, box, crop_hu, _), y in zip(same_size, ys, strict=True):
                 structure = unit_to_hu(y, self._window)
@@ -302,7 +302,7 @@ class Filler:
             zs = np.flatnonzero(sub.any(axis=(1, 2)))
             z0, z1 = int(zs[0]), int(zs[-1]) + 1
             inputs = [self._input(out[z], sub[z], box) for z in range(z0, z1)]
-            needed = self._needed([extract(group, box, pad=0)])
+            needed = self._needed([extract(group, box, pad=0)], appearance)
             ys = np.concatenate(
                 [
                     self._ensemble(
@@ -428,16 +428,18 @@ class Filler:
         # that a lesion filling the crop still has surrounding tissue to match.
         return max(int(np.ceil(self.band_px)) + 1, self._config.crop_px // 8)
 
-    def _needed(self, crop_masks: list[np.ndarray]) -> tuple[int, int, int, int]:
+    def _needed(
+        self, crop_masks: list[np.ndarray], appearance: Appearance | None
+    ) -> tuple[int, int, int, int]:
         """The crop pixels whose structure the fill uses: the lesions' box plus a margin.
 
-        The renderer reads the structure up to :data:`STRUCTURE_MARGIN_PX` px from the
-        lesion's bounding box, the composite up to ``band_px + 1`` px from the lesion.
+        The composite reads up to ``band_px + 1`` px from the lesion, the renderer up to
+        :func:`~liversynth.fillers.lesion_render.structure_margin_px` from its box.
         """
         boxes = [b for b in (lesion_bbox(m) for m in crop_masks) if b is not None]
         margin = int(np.ceil(self.band_px)) + 1
         if self.render is not None:
-            margin = max(margin, STRUCTURE_MARGIN_PX)
+            margin = max(margin, structure_margin_px(appearance, self.band_px))
         return (
             min(b[0] for b in boxes) - margin,
             max(b[1] for b in boxes) + margin,

@@ -44,6 +44,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.fillers.appearance import (
+    GRAIN_SIGMA_PX,
     HETEROGENEITY_FULL_HU,
     liver_level_hu,
     mottle_field,
@@ -99,12 +100,26 @@ ENVELOPE_SIGMA_PX = (1.0, 3.0, 3.0)
 #: The noise band used to measure how much grain the structure already has (px, Gaussian σ).
 NOISE_BAND_PX = 2.0
 
-#: How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu`` (px):
-#: the σ = NOISE_BAND_PX Gaussian of :func:`_band_var` (radius 4σ = 8 px) and the contrast's
-#: σ = 1.5 px smoothing (6 px). The ``gan`` engine computes the structure only that far from
-#: the lesion (the network's decoder is most of a fill's time); a step that reads the structure
-#: further out must raise this (tests/core/test_fillers_gan_texture.py checks it).
-STRUCTURE_MARGIN_PX = 8
+
+def _reach_px(sigma_px: float) -> int:
+    """Radius of scipy's Gaussian filter at its default truncation (4σ)."""
+    return int(4.0 * sigma_px + 0.5)
+
+
+def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
+    """How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu``.
+
+    The grain's deficit reads the structure through :func:`_band_var`'s Gaussian (8 px), the
+    composite reads the result up to ``band_px + 1`` px from the lesion, and a contrast request
+    first smooths the structure (``GRAIN_SIGMA_PX``: 6 px more). The ``gan`` engine computes
+    the structure only that far from the lesion (the network's decoder is most of a fill's
+    time), so a step that reads it further out must extend this function
+    (tests/core/test_fill_speed.py checks it).
+    """
+    reach = max(_reach_px(NOISE_BAND_PX), int(np.ceil(band_px)) + 1)
+    if appearance is not None and appearance.contrast_hu is not None:
+        reach += _reach_px(GRAIN_SIGMA_PX)
+    return reach
 
 
 def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
