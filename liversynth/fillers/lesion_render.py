@@ -53,8 +53,10 @@ from liversynth.fillers.appearance import (
 from liversynth.fillers.base import Appearance
 from liversynth.fillers.compositing import blend_weight
 from liversynth.fillers.texture import (
+    RESIDUAL_SIGMA_PX,
     estimate_noise,
     in_plane_distance,
+    inplane_box,
     marginal_sample,
     match_marginal,
     noise_regions,
@@ -126,9 +128,25 @@ def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
     """Variance of ``image − gaussian(image, NOISE_BAND_PX)`` (in-plane) over ``where``."""
     img = np.asarray(image_hu, np.float64)
     img = img if img.ndim == 3 else img[None]
-    band = img - ndimage.gaussian_filter(img, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
-    w = np.asarray(where, bool).reshape(band.shape)
-    return float(band[w].var()) if w.sum() > 1 else 0.0
+    w = np.asarray(where, bool).reshape(img.shape)
+    if w.sum() <= 1:
+        return 0.0
+    # Filtered only around ``where`` (same values there, a fraction of the pixels).
+    box = inplane_box(w, _reach_px(NOISE_BAND_PX))
+    assert box is not None
+    part = img[:, box[0], box[1]]
+    band = part - ndimage.gaussian_filter(part, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
+    return float(band[w[:, box[0], box[1]]].var())
+
+
+def _residual_near(image_hu: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """:func:`residual` of ``(Z, H, W)`` crops, computed only where ``where`` can read it (else 0)."""
+    img = np.asarray(image_hu, np.float64)
+    box = inplane_box(where, _reach_px(RESIDUAL_SIGMA_PX))
+    out = np.zeros(img.shape)
+    if box is not None:
+        out[:, box[0], box[1]] = residual(img[:, box[0], box[1]])
+    return out
 
 
 def _modulate(noise: np.ndarray, log_std: float, rng: np.random.Generator) -> np.ndarray:
@@ -185,9 +203,9 @@ def render_lesion(
         # One distance map and one residual serve the spectrum's region (vessels out) and the
         # histogram's (vessels kept) alike.
         region, loose = noise_regions(
-            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m)
+            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m, 24.0)
         )
-        res = residual(image_hu)
+        res = _residual_near(image_hu, region | loose)
         model = estimate_noise(image_hu, region, residual_hu=res)
         if not options.z_coherent:
             model = replace(model, z_correlation=0.0)
