@@ -54,6 +54,7 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
+from liversynth.fillers.gan_structure import StructurePredictor
 from liversynth.fillers.lesion_render import (
     DEFAULT_RENDER,
     RenderOptions,
@@ -61,7 +62,6 @@ from liversynth.fillers.lesion_render import (
     structure_margin_px,
 )
 from liversynth.networks import ModelConfig, UNetGenerator
-from liversynth.networks.eval_unet import EvalUNet, supported
 from liversynth.typing import SpacingZYX
 from liversynth.whitening import generator_input
 from liversynth.windowing import unit_to_hu
@@ -78,8 +78,6 @@ __all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device", "u
 #: (the views run as one batch); four cost ~2.2x and push a live fill on a 2-core CPU past
 #: 50 ms (benchmarks/). ``flips=4`` is there for offline work.
 DEFAULT_FLIPS = 2
-#: The (left-right, up-down) mirrorings of the ensemble, in order.
-_FLIPS = ((False, False), (False, True), (True, False), (True, True))
 
 
 def default_model_path() -> Path:
@@ -145,7 +143,6 @@ class Filler:
             raise ValueError(f"band_px must be >= 0, got {band_px}")
         if flips not in (1, 2, 4):
             raise ValueError(f"flips must be 1, 2 or 4 (mirror images averaged), got {flips}")
-        self.flips = flips
         self.render = render
         # The module is used as given (not copied): a trainer can wrap the generator it is
         # training, and ``fill`` restores its train/eval mode afterwards.
@@ -154,12 +151,11 @@ class Filler:
         self._window = config.window
         self.band_px = band_px
         self.model_path = model_path
-        param = next(generator.parameters())
-        self._torch_device = param.device
-        self._dtype = param.dtype
-        # On the CPU the generator runs through EvalUNet (channels-last, BatchNorm folded):
-        # the same eval-mode network, ~1.3x faster, equal to ~1e-6 of the network range.
-        self._fast = EvalUNet(generator) if supported(generator) else None
+        # The flip ensemble, run through EvalUNet on the CPU (channels-last, BatchNorm folded,
+        # decoder only where the fill reads it: equal to the module's forward to ~1e-6 of the
+        # network range) and cached by exact input (gan_structure).
+        self._structure = StructurePredictor(generator, flips)
+        self._torch_device = self._structure.device
         _limit_threads()
 
     @classmethod
@@ -189,6 +185,11 @@ class Filler:
         return cls(
             generator, config, band_px=band_px, model_path=Path(path), flips=flips, render=render
         )
+
+    @property
+    def flips(self) -> int:
+        """Mirror images averaged per structure prediction."""
+        return self._structure.flips
 
     @property
     def device(self) -> str:
@@ -250,7 +251,7 @@ class Filler:
             jobs.setdefault(box.size, []).append((k, group, box, crop_hu, x))
         out = image
         for same_size in jobs.values():
-            ys = self._ensemble(
+            ys = self._structure.predict(
                 torch.from_numpy(np.stack([job[4] for job in same_size])),
                 self._needed([extract(job[1], job[2], pad=0) for job in same_size], appearance),
             )
@@ -305,7 +306,7 @@ class Filler:
             needed = self._needed([extract(group, box, pad=0)], appearance)
             ys = np.concatenate(
                 [
-                    self._ensemble(
+                    self._structure.predict(
                         torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])), needed
                     )
                     for i in range(0, len(inputs), 8)
@@ -447,71 +448,10 @@ class Filler:
             max(b[3] for b in boxes) + margin,
         )
 
-    def _ensemble(
-        self, x: torch.Tensor, needed: tuple[int, int, int, int] | None = None
-    ) -> np.ndarray:
-        """Generator outputs for ``(N, C, S, S)`` inputs, each the mean over ``flips`` mirrors.
-
-        Args:
-            x: the inputs.
-            needed: ``(y0, y1, x0, x1)`` of the crop that is used (see :meth:`_needed`);
-                outside it the output may be left at 0 (``None``: all of it is computed).
-
-        Returns:
-            ``(N, S, S)`` outputs in the network range.
-        """
-        flips = _FLIPS[: self.flips]
-        views = torch.cat([_mirror(x, lr, ud) for lr, ud in flips])
-        region = None
-        if needed is not None:
-            # Each mirrored view needs the mirror image of the region: compute their union.
-            h, w = x.shape[-2:]
-            y0, y1, x0, x1 = needed
-            rows = [(y0, y1) if not ud else (h - y1, h - y0) for _, ud in flips]
-            cols = [(x0, x1) if not lr else (w - x1, w - x0) for lr, _ in flips]
-            region = (
-                min(r[0] for r in rows),
-                max(r[1] for r in rows),
-                min(c[0] for c in cols),
-                max(c[1] for c in cols),
-            )
-        y = self._run(views, region)
-        y_t = torch.from_numpy(y)[:, 0].reshape(len(flips), x.shape[0], *x.shape[-2:])
-        restored = [_mirror(y_t[k], lr, ud) for k, (lr, ud) in enumerate(flips)]
-        return torch.stack(restored).mean(0).numpy()
-
-    def _run(self, x: torch.Tensor, region: tuple[int, int, int, int] | None = None) -> np.ndarray:
-        """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why).
-
-        On the CPU it runs through :class:`EvalUNet`, which computes the decoder only over
-        ``region`` (elsewhere 0); the plain module computes everything.
-        """
-        generator = self._generator
-        was_training = generator.training
-        generator.eval()
-        try:
-            with torch.inference_mode():
-                x = x.to(self._torch_device, self._dtype)
-                fast = self._fast is not None and supported(generator)
-                if fast and self._fast is not None:
-                    y = self._fast(x, region)
-                else:
-                    y = generator(x)
-                return y.float().cpu().numpy()
-        finally:
-            if was_training:
-                generator.train()
-
 
 def _rng(seed: int | None, group: int) -> np.random.Generator:
     """The generator of one lesion group's grain: fixed by (seed, group)."""
     return np.random.default_rng(np.random.SeedSequence([(seed or 0) & 0xFFFFFFFF, group]))
-
-
-def _mirror(t: torch.Tensor, left_right: bool, up_down: bool) -> torch.Tensor:
-    """``t`` (``(..., H, W)``) mirrored; applying it twice gives ``t`` back."""
-    dims = [d for d, on in ((-1, left_right), (-2, up_down)) if on]
-    return torch.flip(t, dims) if dims else t
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
