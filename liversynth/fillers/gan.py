@@ -120,6 +120,9 @@ class Filler:
 
     Attributes:
         name: ``"gan"``.
+        structure: the generator's flip-ensemble predictor and its cache of recent
+            predictions (:class:`~liversynth.fillers.gan_structure.StructurePredictor`;
+            ``structure.cache_entries = 0`` turns the cache off, e.g. to time cold fills).
     """
 
     name = "gan"
@@ -154,8 +157,8 @@ class Filler:
         # The flip ensemble, run through EvalUNet on the CPU (channels-last, BatchNorm folded,
         # decoder only where the fill reads it: equal to the module's forward to ~1e-6 of the
         # network range) and cached by exact input (gan_structure).
-        self._structure = StructurePredictor(generator, flips)
-        self._torch_device = self._structure.device
+        self.structure = StructurePredictor(generator, flips)
+        self._torch_device = self.structure.device
         _limit_threads()
 
     @classmethod
@@ -189,7 +192,7 @@ class Filler:
     @property
     def flips(self) -> int:
         """Mirror images averaged per structure prediction."""
-        return self._structure.flips
+        return self.structure.flips
 
     @property
     def device(self) -> str:
@@ -251,7 +254,7 @@ class Filler:
             jobs.setdefault(box.size, []).append((k, group, box, crop_hu, x))
         out = image
         for same_size in jobs.values():
-            ys = self._structure.predict(
+            ys = self.structure.predict(
                 torch.from_numpy(np.stack([job[4] for job in same_size])),
                 self._needed([extract(job[1], job[2], pad=0) for job in same_size], appearance),
             )
@@ -306,7 +309,7 @@ class Filler:
             needed = self._needed([extract(group, box, pad=0)], appearance)
             ys = np.concatenate(
                 [
-                    self._structure.predict(
+                    self.structure.predict(
                         torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])), needed
                     )
                     for i in range(0, len(inputs), 8)

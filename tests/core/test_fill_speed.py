@@ -87,7 +87,7 @@ def test_a_fill_from_the_needed_region_equals_one_from_the_whole_structure(rende
 
 def test_same_seed_bit_identical_other_seed_differs_on_the_fast_path():
     filler = _filler()
-    assert filler._structure.fast  # a CPU float32 U-Net runs through EvalUNet
+    assert filler.structure.fast  # a CPU float32 U-Net runs through EvalUNet
     image, mask = _scene(z=3, size=96, seed=2)
     a = filler.fill(image[1], mask[1], seed=11)
     assert np.array_equal(a, filler.fill(image[1].copy(), mask[1].copy(), seed=11))
@@ -100,7 +100,7 @@ def test_the_structure_cache_is_bit_identical_and_never_stale():
     image, mask = _scene(z=1, size=96, seed=3)
     hu, m = image[0], mask[0]
     cached, uncached = _filler(), _filler()
-    uncached._structure.cache_entries = 0
+    uncached.structure.cache_entries = 0
     a = cached.fill(hu, m, seed=5)
     # Only the seed or the appearance changes (the GUI's live controls): the network is
     # skipped and the fill is bit-identical to one computed from scratch. (A first contrast
@@ -113,17 +113,17 @@ def test_the_structure_cache_is_bit_identical_and_never_stale():
         (7, Appearance(contrast_hu=-30.0)),
         (5, Appearance(contrast_hu=20.0, heterogeneity=0.2)),
     ):
-        misses = cached._structure.misses
+        misses = cached.structure.misses
         got = cached.fill(hu, m, seed=seed, appearance=app)
-        assert cached._structure.misses == misses  # served from the cache
+        assert cached.structure.misses == misses  # served from the cache
         assert np.array_equal(got, uncached.fill(hu, m, seed=seed, appearance=app))
     assert np.array_equal(a, cached.fill(hu, m, seed=5))
     # Different ring content (the liver around the lesion) → a different input: recomputed.
     ring = hu.copy()
     ring[20:26, 20:50] += 40.0
-    misses = cached._structure.misses
+    misses = cached.structure.misses
     b = cached.fill(ring, m, seed=5)
-    assert cached._structure.misses == misses + 1
+    assert cached.structure.misses == misses + 1
     assert np.array_equal(b, uncached.fill(ring, m, seed=5))
     assert not np.array_equal(b[m], a[m])
     # Weights changed in place (a trainer's step): recomputed with the new weights.
