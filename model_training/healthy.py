@@ -13,8 +13,8 @@ A region ("blob") is an ellipse of random radius and ellipticity with a lobulate
   so partial-volume tumour edges and the tumour's neighbouring slices never become targets;
 * blobs of one slice do not touch (``margin_mm`` apart).
 
-Slices: every slice whose liver can hold one blob (with ``tumour_slices`` also the clean liver
-of tumour slices), or ``max_slices`` of them spread evenly over the liver's extent. Each blob
+Slices: every slice whose liver holds at least one blob (with ``tumour_slices`` also the clean
+liver of tumour slices), or ``max_slices`` of them spread evenly over the liver's extent. Each blob
 is a component (ids 1..k) of the record's ``lesion`` array, so healthy records are stored and
 cropped exactly like tumour records (:mod:`model_training.records`), with ``kind="healthy"``.
 
@@ -172,9 +172,6 @@ def healthy_records(case: Case, params: HealthyParams, *, seed: int) -> list[Sli
         for z in np.flatnonzero(liver_px > need_px)
         if params.tumour_slices or not has_tumour[z]
     ]
-    if params.max_slices and len(candidates) > params.max_slices:
-        picks = np.linspace(0, len(candidates) - 1, params.max_slices).round().astype(int)
-        candidates = [candidates[i] for i in sorted(set(picks.tolist()))]
     patient = str(case.patient_id or case.name)
     records = []
     for z in candidates:
@@ -182,9 +179,15 @@ def healthy_records(case: Case, params: HealthyParams, *, seed: int) -> list[Sli
         allowed = liver & (labels[z] != TUMOUR)
         if dist_mm is not None:
             allowed &= dist_mm[z] >= params.gap_mm
-        # Work inside the liver's bounding box (blobs never leave the liver): ~10x faster.
+        # Work inside the liver's bounding box (blobs never leave the liver): ~10x faster. The
+        # box keeps a border of background so that distances to the liver's edge stay exact.
         ys, xs = np.nonzero(liver)
-        box = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        pad = int(math.ceil(margin_px)) + 2
+        h, w = liver.shape
+        box = np.s_[
+            max(0, ys.min() - pad) : min(h, ys.max() + 1 + pad),
+            max(0, xs.min() - pad) : min(w, xs.max() + 1 + pad),
+        ]
         blobs = np.zeros(liver.shape, np.uint8)
         blobs[box] = place_blobs(
             allowed[box], liver[box], params, pixel_mm, case_rng(seed, case.name, z)
@@ -211,6 +214,10 @@ def healthy_records(case: Case, params: HealthyParams, *, seed: int) -> list[Sli
                 liver=liver.astype(np.uint8),
             )
         )
+    if params.max_slices and len(records) > params.max_slices:
+        # Spread over the liver's extent (each slice's regions do not depend on the choice).
+        picks = np.linspace(0, len(records) - 1, params.max_slices).round().astype(int)
+        records = [records[i] for i in sorted(set(picks.tolist()))]
     return records
 
 
@@ -230,7 +237,8 @@ def place_blobs(
     """
     margin_px = params.margin_mm / pixel_mm
     # A blob pixel needs `margin` of liver around it and must itself be allowed.
-    inner = np.asarray(ndimage.distance_transform_edt(liver), np.float32)
+    # Padded: beyond the image counts as outside the liver.
+    inner = np.asarray(ndimage.distance_transform_edt(np.pad(liver, 1)), np.float32)[1:-1, 1:-1]
     room = allowed & (inner > margin_px)
     out = np.zeros(allowed.shape, np.uint8)
     taken = np.zeros(allowed.shape, bool)
