@@ -268,7 +268,8 @@ def prepare_dataset(
     bar.close()
     if not records and not healthy_recs:
         _report_skipped(skipped)
-        raise ValueError(f"no slice with tumour found under {', '.join(map(str, roots))}")
+        sources = [str(r) for r in roots] + [f"{i} + {lab}" for i, lab in pairs or []]
+        raise ValueError(f"no slice with tumour or healthy liver in {', '.join(sources)}")
     plan = (
         assign_splits(
             records,
