@@ -12,7 +12,11 @@ is stationary up to the crop's edge).
 The same field is added to the crop *before* the generator input and the target are made from
 it, so outside the lesion the input carries it and inside the lesion the target does: the
 generator learns to continue the context's noise into the lesion instead of painting one
-scanner's texture. Randomness comes only from the sample's generator (seeded per draw by
+scanner's texture. Measured caveat (one CPU fine-tune, see the model card): under the
+pixel-wise L1 loss the noise inside the lesion is unpredictable from the input, so the L1 term
+pulls the output towards its median, i.e. a *smoother* lesion; the augmentation teaches
+robustness to the context's noise level, and keeping the noise needs the adversarial / a
+texture loss to outweigh L1 (or a noise input). Randomness comes only from the sample's generator (seeded per draw by
 :class:`model_training.dataset.CropDataset`), after the crop's own draws: with the
 augmentation off no draw is made and runs are bit-identical to runs without it.
 
