@@ -94,8 +94,14 @@ def _cfg(data: Path, out: Path, **kw) -> TrainConfig:
 
 @pytest.mark.slow
 def test_healthy_pretraining_then_tumour_epoch(healthy_dataset: Path, tmp_path: Path) -> None:
+    # fp16 autocast + GradScaler on the CPU here; bf16 is in the torchrun test.
     cfg = _cfg(
-        healthy_dataset, tmp_path / "run", pretrain_healthy_epochs=1, noise_sigma_hu=[0.0, 10.0]
+        healthy_dataset,
+        tmp_path / "run",
+        pretrain_healthy_epochs=1,
+        noise_sigma_hu=[0.0, 10.0],
+        amp=True,
+        amp_dtype="fp16",
     )
     result = train(cfg)
     assert result.finished and result.global_step == 4 and result.epoch == 2
@@ -103,6 +109,7 @@ def test_healthy_pretraining_then_tumour_epoch(healthy_dataset: Path, tmp_path: 
     assert val["best"].tolist() == [0, 1]  # the pretraining epoch is never the "best" model
     summary = json.loads((tmp_path / "run" / "run.json").read_text())
     assert summary["healthy_train_slices"] > 0 and summary["steps_per_healthy_epoch"] == 2
+    assert summary["amp"] == "torch.float16"
     info = read_config(tmp_path / "run" / "model.safetensors").to_dict()["training"]
     assert info["pretrain_healthy_epochs"] == 1 and info["noise"]["sigma_hu"] == [0.0, 10.0]
 
