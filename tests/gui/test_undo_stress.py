@@ -20,12 +20,13 @@ import pytest
 from gui_helpers import send_mouse, widget_point
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
+from liversynth.fillers.base import SliceWiseVolumeMixin
 from liversynth.io import save_nifti
 
 Qt = QtCore.Qt
 
 
-class _SlowGan:
+class _SlowGan(SliceWiseVolumeMixin):
     """Stands for the GAN in the worker thread: 20-250 ms per fill (a preview runs first)."""
 
     name = "gan"
