@@ -219,7 +219,8 @@ class FillingMixin:
         """Store ``result`` if it answers the latest request; drop it (``False``) if stale.
 
         Also computes :attr:`last_metrics` with :func:`liversynth.metrics.compare` against the
-        original slice. ``ground_truth_is_healthy`` is ``True`` when no tumour label lies under
+        original slice, unless :attr:`deferred_metrics` (then :meth:`metrics_request` /
+        :meth:`apply_metrics` bring them from another thread). ``ground_truth_is_healthy`` is ``True`` when no tumour label lies under
         the mask: the original is then healthy tissue, and the numbers measure how much the
         fill changed the slice, not how faithful it is. ``None`` without labels.
 
