@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from gui_helpers import ConstantFiller, drag, stale_pixels
+from PySide6 import QtCore
 
 from liversynth.io import save_nifti
 
@@ -45,4 +46,43 @@ def test_reloading_leaves_no_ghost_in_the_main_view(
     else:
         window.files.open_case_files(str(ct), str(seg))  # the same case again, Discard
     loaded()
+    assert stale_pixels(qtbot, window.view) == 0
+
+
+class _PaintRects(QtCore.QObject):
+    """Records the rectangle of every paint event a widget receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QtCore.QRect] = []
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint:
+            self.rects.append(event.rect())  # type: ignore[attr-defined]
+        return False
+
+
+def test_undo_repaints_the_main_view_whole(
+    qtbot: Any, make_window: Any, small_case: Any, tmp_path: Path
+) -> None:
+    """Defect 4's symptom was on screen only (data and panes right): after every history step
+    the whole view is painted again from the scene, not only the region Qt's minimal update
+    thinks changed, so no ghost of the undone stroke can survive on screen."""
+    window = make_window()
+    window.worker.set_filler(ConstantFiller())
+    window.doc.open_case(small_case)
+    window.view.view.scaleBy((3.0, 3.0))  # zoomed out: the image covers part of the viewport
+    drag(window.view, [(60, 60), (62, 64), (64, 70)])
+    qtbot.wait(100)
+    recorder = _PaintRects()
+    viewport = window.view.viewport()
+    viewport.installEventFilter(recorder)
+    try:
+        window.actions.undo.trigger()
+        qtbot.waitUntil(lambda: bool(recorder.rects), timeout=2000)
+        qtbot.wait(50)
+    finally:
+        viewport.removeEventFilter(recorder)
+    assert not window.doc.mask.any()
+    assert any(r.contains(viewport.rect()) for r in recorder.rects), recorder.rects
     assert stale_pixels(qtbot, window.view) == 0
