@@ -58,6 +58,14 @@ from liversynth.fillers.texture import (
     noise_region,
     synthesize_noise,
 )
+from liversynth.fillers.tumour_grain import (
+    band_gains,
+    heteroscedastic,
+    inside_band_var,
+    lesion_histogram,
+    load_prior,
+    tumour_marginal,
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,11 @@ class RenderOptions:
     z_coherent: bool = True
     deficit_only: bool = True
     envelope: float = 0.0
+    band_grain: bool = False
+    tumour_marginal: bool = False
+    intensity_slope: float = 0.0
+    lesion_histogram: float = 0.0
+    edge_free_deficit: bool = False
 
 
 DEFAULT_RENDER = RenderOptions()
@@ -163,7 +176,12 @@ def render_lesion(
             model = replace(model, z_correlation=0.0)
         # The structure already has some fine detail; the grain makes up what it lacks in the
         # noise band (σ < NOISE_BAND_PX), measured against the liver in the same band.
-        ratio = _band_var(s, _in_plane_erosion(m)) / max(_band_var(image_hu, region), 1.0)
+        have = (
+            inside_band_var(s, m, NOISE_BAND_PX)
+            if options.edge_free_deficit
+            else _band_var(s, _in_plane_erosion(m))
+        )
+        ratio = have / max(_band_var(image_hu, region), 1.0)
         if not options.deficit_only:
             ratio = 0.0
         deficit = model.sigma_hu * np.sqrt(max(1.0 - ratio, 0.0))
@@ -172,12 +190,18 @@ def render_lesion(
         else:
             noise = rng.standard_normal(m.shape) * model.sigma_hu
         noise = _modulate(noise, options.envelope, rng)
-        if options.match_histogram:
+        if options.tumour_marginal:
+            noise = tumour_marginal(noise, load_prior().quantiles, model.sigma_hu)
+        elif options.match_histogram:
             loose = noise_region(image_hu, m, liver, outlier_mad=8.0)
             sample = marginal_sample(image_hu, loose)
             if sample.size >= 20:
                 noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
-        out = s + noise * (deficit / model.sigma_hu)
+        noise = heteroscedastic(noise, s, m, options.intensity_slope)
+        if options.band_grain:
+            out = s + band_gains(noise, s, image_hu, m, region, load_prior().band_gain)
+        else:
+            out = s + noise * (deficit / model.sigma_hu)
         if options.seam and band_px > 0:
             w = np.stack([blend_weight(mz, band_px) for mz in m]).astype(np.float64)
             band = (w > 0) & (w < 1)
@@ -187,6 +211,8 @@ def render_lesion(
             # 2w(1 − w)·σ², which restores the blend's lost variance.
             seam[band] = extra[band] * np.sqrt(2.0 * (1.0 - w[band]) / w[band])
             out = out + seam
+    if options.lesion_histogram > 0:
+        out = lesion_histogram(out, m, load_prior().lesion_quantiles, options.lesion_histogram)
     if appearance.heterogeneity:
         field = mottle_field(m.shape, m, out, rng, spacing_mm)
         out = out + float(appearance.heterogeneity) * HETEROGENEITY_FULL_HU * field
