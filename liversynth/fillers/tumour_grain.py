@@ -53,6 +53,8 @@ CORE_EROSION_PX = 3
 MIN_CORE_PX = 30
 #: Fixed-point steps that correct the bands' overlap (:func:`band_gains`).
 FIT_STEPS = 3
+#: The window (slices, px, px) of the grain the band gains are fitted on.
+FIT_WINDOW_PX = (2, 64, 64)
 #: Largest gain any band of the grain may get (a structure with no detail in a band and a
 #: noise field with almost none there must not blow up).
 MAX_BAND_GAIN = 4.0
@@ -146,7 +148,11 @@ def band_gains(
     core = lesion_core(np.asarray(mask, bool).reshape(shape))
     have = band_std(np.asarray(structure_hu, np.float64).reshape(shape), core)
     parts = band_split(noise)
-    everywhere = np.ones(shape, bool)
+    # The grain is stationary: its band powers are fitted on a central window (speed).
+    cz, cy, cx = (max(0, (n - FIT_WINDOW_PX[i]) // 2) for i, n in enumerate(shape))
+    win = np.s_[cz : cz + FIT_WINDOW_PX[0], cy : cy + FIT_WINDOW_PX[1], cx : cx + FIT_WINDOW_PX[2]]
+    small = [p[win] for p in parts]
+    everywhere = np.ones(small[0].shape, bool)
     want = [
         np.sqrt(max((g * lv) ** 2 - st**2, 0.0))
         for g, lv, st in zip(tumour_gain, liver, have, strict=True)
@@ -155,7 +161,7 @@ def band_gains(
     # The DoG bands overlap in frequency: scaling one changes its neighbours' power. A few
     # fixed-point steps on the (stationary) grain bring every band to its target.
     for _ in range(FIT_STEPS):
-        got = band_std(_compose(parts, gains), everywhere)
+        got = band_std(_compose(small, gains), everywhere)
         gains = [
             min(a * w / max(g, 1e-9), MAX_BAND_GAIN) if w > 0 else 0.0
             for a, w, g in zip(gains, want, got, strict=True)

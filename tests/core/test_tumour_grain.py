@@ -25,6 +25,8 @@ OPTIONS = {
     "band_grain": RenderOptions(band_grain=True),
     "tumour_marginal": RenderOptions(tumour_marginal=True),
     "intensity_slope": RenderOptions(intensity_slope=0.5),
+    "lesion_histogram": RenderOptions(lesion_histogram=1.0),
+    "edge_free_deficit": RenderOptions(edge_free_deficit=True),
 }
 
 
@@ -108,6 +110,41 @@ def test_intensity_slope_makes_the_grain_stronger_where_the_structure_is_brighte
         return float(g[r].std() / g[lft].std())
 
     assert ratio(OPTIONS["intensity_slope"]) > 1.5 * ratio(RenderOptions())
+
+
+def test_lesion_histogram_takes_the_priors_shape_and_keeps_mean_and_std() -> None:
+    _, mask, _ = _phantom()
+    plain, shaped = _render(RenderOptions(), 2)[mask], _render(OPTIONS["lesion_histogram"], 2)
+    shaped = shaped[mask]
+    assert abs(shaped.mean() - plain.mean()) < 1e-6 and abs(shaped.std() - plain.std()) < 1e-6
+    prior = load_prior().lesion_quantiles
+    assert np.all(np.diff(shaped[np.argsort(plain, kind="stable")]) >= -1e-9)  # order kept
+    want = np.quantile((shaped - shaped.mean()) / shaped.std(), np.linspace(0.01, 0.99, 50))
+    probs = (np.arange(prior.size) + 0.5) / prior.size
+    np.testing.assert_allclose(
+        want, np.interp(np.linspace(0.01, 0.99, 50), probs, prior), atol=0.05
+    )
+    assert abs(float(sstats.skew(shaped)) - float(sstats.skew(prior))) < 0.1
+
+
+def test_edge_free_deficit_does_not_count_the_lesions_edge_as_detail() -> None:
+    image, _, _ = _phantom()
+    yy, xx = np.mgrid[:96, :96]
+    mask = ((yy - 48) ** 2 + (xx - 48) ** 2 <= 7**2)[None]  # small: the edge is most of it
+    flat = np.where(mask, 60.0, 110.0)  # a step edge and no detail inside
+    blank = np.where(mask, 110.0, image)
+
+    def grain(options: RenderOptions) -> float:
+        out = render_lesion(
+            flat, blank, mask, None, None, np.random.default_rng(0), 2.0, options=options
+        )
+        return float((out - flat)[mask].std())
+
+    liver_sigma = float(image[0][~mask[0]].std())
+    # The plain high-pass sees the 50 HU step in the rim and withholds grain; the edge-free
+    # measure sees a structure without detail and gives the liver's full grain.
+    assert grain(RenderOptions()) < 0.95 * grain(OPTIONS["edge_free_deficit"])
+    assert abs(grain(OPTIONS["edge_free_deficit"]) / liver_sigma - 1) < 0.15
 
 
 @pytest.mark.parametrize("name", sorted(OPTIONS))
