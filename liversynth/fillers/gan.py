@@ -56,6 +56,7 @@ from liversynth.fillers.compositing import (
 )
 from liversynth.fillers.lesion_render import DEFAULT_RENDER, RenderOptions, render_lesion
 from liversynth.networks import ModelConfig, UNetGenerator
+from liversynth.networks.eval_unet import EvalUNet, supported
 from liversynth.typing import SpacingZYX
 from liversynth.whitening import generator_input
 from liversynth.windowing import unit_to_hu
@@ -151,6 +152,9 @@ class Filler:
         param = next(generator.parameters())
         self._torch_device = param.device
         self._dtype = param.dtype
+        # On the CPU the generator runs through EvalUNet (channels-last, BatchNorm folded):
+        # the same eval-mode network, ~1.3x faster, equal to ~1e-6 of the network range.
+        self._fast = EvalUNet(generator) if supported(generator) else None
         _limit_threads()
 
     @classmethod
@@ -367,12 +371,19 @@ class Filler:
             Non-empty bool masks that partition ``mask`` (empty list for an empty mask).
         """
         m = np.asarray(mask, bool)
-        labels, n = ndimage.label(m)
+        bbox = lesion_bbox(m)
+        if bbox is None:
+            return []
+        # Label only the lesions' bounding box (a few % of a 512² slice): the same components,
+        # numbered in the same raster order.
+        y0, _, x0, _ = bbox
+        sub, n = ndimage.label(m[bbox[0] : bbox[1], bbox[2] : bbox[3]])
         if n <= 1:
-            return [m] if n else []
+            return [m]
         fit = self._config.crop_px - 2 * self._margin_px()
         boxes = [
-            (s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)
+            (s[0].start + y0, s[0].stop + y0, s[1].start + x0, s[1].stop + x0)
+            for s in ndimage.find_objects(sub)
         ]
         order = sorted(
             range(n), key=lambda i: -(boxes[i][1] - boxes[i][0]) * (boxes[i][3] - boxes[i][2])
@@ -391,6 +402,8 @@ class Filler:
                 extents.append(boxes[i])
         if len(members) == 1:
             return [m]
+        labels = np.zeros(m.shape, sub.dtype)
+        labels[bbox[0] : bbox[1], bbox[2] : bbox[3]] = sub
         split = [np.isin(labels, np.asarray(ids) + 1) for ids in members]
         split_px = sum(self._box_size(g) ** 2 for g in split)
         return split if split_px < self._box_size(m) ** 2 else [m]
@@ -423,7 +436,9 @@ class Filler:
         generator.eval()
         try:
             with torch.inference_mode():
-                y = generator(x.to(self._torch_device, self._dtype))
+                x = x.to(self._torch_device, self._dtype)
+                fast = self._fast is not None and supported(generator)
+                y = self._fast(x) if fast and self._fast is not None else generator(x)
                 return y.float().cpu().numpy()
         finally:
             if was_training:

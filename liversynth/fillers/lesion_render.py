@@ -53,9 +53,11 @@ from liversynth.fillers.base import Appearance
 from liversynth.fillers.compositing import blend_weight
 from liversynth.fillers.texture import (
     estimate_noise,
+    in_plane_distance,
     marginal_sample,
     match_marginal,
-    noise_region,
+    noise_regions,
+    residual,
     synthesize_noise,
 )
 from liversynth.fillers.tumour_grain import (
@@ -165,13 +167,19 @@ def render_lesion(
     appearance = appearance or Appearance()
     s = np.asarray(structure_hu, np.float64)
     m = np.asarray(mask, bool)
-    level = liver_level_hu(image_hu, m, liver)
+    # The liver level is needed only for a contrast request.
+    level = 0.0 if appearance.contrast_hu is None else liver_level_hu(image_hu, m, liver)
     if appearance.contrast_hu is not None:
         s = set_contrast(s, m, level, float(appearance.contrast_hu))
     out = s
     if options.grain:
-        region = noise_region(image_hu, m, liver)
-        model = estimate_noise(image_hu, region)
+        # One distance map and one residual serve the spectrum's region (vessels out) and the
+        # histogram's (vessels kept) alike.
+        region, loose = noise_regions(
+            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m)
+        )
+        res = residual(image_hu)
+        model = estimate_noise(image_hu, region, residual_hu=res)
         if not options.z_coherent:
             model = replace(model, z_correlation=0.0)
         # The structure already has some fine detail; the grain makes up what it lacks in the
@@ -193,8 +201,7 @@ def render_lesion(
         if options.tumour_marginal:
             noise = tumour_marginal(noise, load_prior().quantiles, model.sigma_hu)
         elif options.match_histogram:
-            loose = noise_region(image_hu, m, liver, outlier_mad=8.0)
-            sample = marginal_sample(image_hu, loose)
+            sample = marginal_sample(image_hu, loose, residual_hu=res)
             if sample.size >= 20:
                 noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
         noise = heteroscedastic(noise, s, m, options.intensity_slope)
