@@ -19,6 +19,11 @@ each a switch of :class:`~liversynth.fillers.lesion_render.RenderOptions`):
   shrinks) with the structure's smooth value, ``exp(slope × z)`` with z the standardised
   structure inside the lesion.
 
+Measured with the fixed realism judge (``benchmarks/realism_ablation.py``), chosen on the
+train/val lesions of 3D-IRCADb 1.1: none of these beats the default renderer there (AUC 0.856;
+per-band 0.879, tumour marginal 0.953, slope 0.3 0.969, histogram shape 0.5 0.896, edge-free
+deficit 0.874), so all stay off; ``docs/realism/ablation_round3.md`` has the held-out figures.
+
 The constants come from ``tumour_prior.json`` beside this module, written by
 ``python -m model_training.tumour_prior`` from the *training* lesions of a prepared dataset
 (3D-IRCADb 1.1's train split; the file records the command, the dataset and the slices used).
