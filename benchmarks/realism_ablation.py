@@ -145,11 +145,21 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="only the variants whose name contains one of these (comma-separated)",
     )
+    p.add_argument(
+        "--max-lesion-px",
+        type=int,
+        default=0,
+        help="score only lesion slices with fewer lesion pixels (0: all); e.g. 2100 for small ones",
+    )
     args = p.parse_args(argv)
     wanted = [w for w in args.variants.split(",") if w]
     splits = tuple(args.split.split(","))
     name = "held-out lesions" if splits == ("test",) else f"{'+'.join(splits)} lesions"
-    sets = {name: lesion_samples(args.data, splits)}
+    lesions = lesion_samples(args.data, splits)
+    if args.max_lesion_px > 0:
+        lesions = [t for t in lesions if int(t[1].sum()) < args.max_lesion_px]
+        name = f"{name} < {args.max_lesion_px} px"
+    sets = {name: lesions}
     if args.healthy is not None:
         sets["healthy liver (disc)"] = healthy_samples(args.healthy)
     result: dict[str, Any] = {}
