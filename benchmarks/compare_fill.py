@@ -73,6 +73,8 @@ vol_mask = big[picks][: vol_hu.shape[0]]
 vol_liver = case.labels[z0 : z0 + n_vol] >= 1
 spacing = tuple(float(v) for v in case.volume.spacing_mm)
 filler = Filler.from_checkpoint(default_model_path(), device="cpu")
+if hasattr(filler, "structure"):  # cold fills only: the cache would serve repeated volumes
+    filler.structure.cache_entries = 0
 filler.fill(*slices[0])
 send({"liversynth": liversynth.__file__, "slices": len(slices)})
 while (req := recv()) is not None:

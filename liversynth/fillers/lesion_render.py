@@ -44,6 +44,7 @@ import numpy as np
 from scipy import ndimage
 
 from liversynth.fillers.appearance import (
+    GRAIN_SIGMA_PX,
     HETEROGENEITY_FULL_HU,
     liver_level_hu,
     mottle_field,
@@ -52,8 +53,10 @@ from liversynth.fillers.appearance import (
 from liversynth.fillers.base import Appearance
 from liversynth.fillers.compositing import blend_weight
 from liversynth.fillers.texture import (
+    RESIDUAL_SIGMA_PX,
     estimate_noise,
     in_plane_distance,
+    inplane_box,
     marginal_sample,
     match_marginal,
     noise_regions,
@@ -113,13 +116,50 @@ ENVELOPE_SIGMA_PX = (1.0, 3.0, 3.0)
 NOISE_BAND_PX = 2.0
 
 
+def _reach_px(sigma_px: float) -> int:
+    """Radius of scipy's Gaussian filter at its default truncation (4σ)."""
+    return int(4.0 * sigma_px + 0.5)
+
+
+def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
+    """How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu``.
+
+    The grain's deficit reads the structure through :func:`_band_var`'s Gaussian (8 px), the
+    composite reads the result up to ``band_px + 1`` px from the lesion, and a contrast request
+    first smooths the structure (``GRAIN_SIGMA_PX``: 6 px more). The ``gan`` engine computes
+    the structure only that far from the lesion (the network's decoder is most of a fill's
+    time), so a step that reads it further out must extend this function
+    (tests/core/test_fill_speed.py checks it).
+    """
+    reach = max(_reach_px(NOISE_BAND_PX), int(np.ceil(band_px)) + 1)
+    if appearance is not None and appearance.contrast_hu is not None:
+        reach += _reach_px(GRAIN_SIGMA_PX)
+    return reach
+
+
 def _band_var(image_hu: np.ndarray, where: np.ndarray) -> float:
     """Variance of ``image − gaussian(image, NOISE_BAND_PX)`` (in-plane) over ``where``."""
     img = np.asarray(image_hu, np.float64)
     img = img if img.ndim == 3 else img[None]
-    band = img - ndimage.gaussian_filter(img, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
-    w = np.asarray(where, bool).reshape(band.shape)
-    return float(band[w].var()) if w.sum() > 1 else 0.0
+    w = np.asarray(where, bool).reshape(img.shape)
+    if w.sum() <= 1:
+        return 0.0
+    # Filtered only around ``where`` (same values there, a fraction of the pixels).
+    box = inplane_box(w, _reach_px(NOISE_BAND_PX))
+    assert box is not None
+    part = img[:, box[0], box[1]]
+    band = part - ndimage.gaussian_filter(part, (0.0, NOISE_BAND_PX, NOISE_BAND_PX))
+    return float(band[w[:, box[0], box[1]]].var())
+
+
+def _residual_near(image_hu: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """:func:`residual` of ``(Z, H, W)`` crops, computed only where ``where`` can read it (else 0)."""
+    img = np.asarray(image_hu, np.float64)
+    box = inplane_box(where, _reach_px(RESIDUAL_SIGMA_PX))
+    out = np.zeros(img.shape)
+    if box is not None:
+        out[:, box[0], box[1]] = residual(img[:, box[0], box[1]])
+    return out
 
 
 def _modulate(noise: np.ndarray, log_std: float, rng: np.random.Generator) -> np.ndarray:
@@ -176,9 +216,9 @@ def render_lesion(
         # One distance map and one residual serve the spectrum's region (vessels out) and the
         # histogram's (vessels kept) alike.
         region, loose = noise_regions(
-            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m)
+            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m, 24.0)
         )
-        res = residual(image_hu)
+        res = _residual_near(image_hu, region | loose)
         model = estimate_noise(image_hu, region, residual_hu=res)
         if not options.z_coherent:
             model = replace(model, z_correlation=0.0)

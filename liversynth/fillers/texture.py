@@ -122,15 +122,44 @@ def _kernel_from_acf(acf: np.ndarray) -> np.ndarray:
     return kernel * (np.sqrt(max(acf[half, half], 0.0)) / total) if total > 0 else grid
 
 
-def in_plane_distance(mask: np.ndarray) -> np.ndarray:
+def inplane_box(where: np.ndarray, margin_px: int) -> tuple[slice, slice] | None:
+    """Rows and columns of ``where``'s bounding box (over all slices) grown by ``margin_px``.
+
+    Clipped to the array; ``None`` when ``where`` is empty. A filter of radius ``margin_px``
+    evaluated on ``where`` gives the same values on this box as on the whole array (the box
+    reaches the array's edge wherever the filter would).
+    """
+    w = np.asarray(where, bool)
+    flat = np.asarray(w.any(axis=0)) if w.ndim == 3 else w
+    rows, cols = np.flatnonzero(flat.any(axis=1)), np.flatnonzero(flat.any(axis=0))
+    if rows.size == 0:
+        return None
+    return (
+        slice(max(int(rows[0]) - margin_px, 0), min(int(rows[-1]) + 1 + margin_px, flat.shape[0])),
+        slice(max(int(cols[0]) - margin_px, 0), min(int(cols[-1]) + 1 + margin_px, flat.shape[1])),
+    )
+
+
+def in_plane_distance(mask: np.ndarray, max_px: float | None = None) -> np.ndarray:
     """Euclidean distance (px) to the nearest mask pixel, in-plane per slice for a stack.
 
-    A slice of a stack without lesion gets 1e9 everywhere (no ring on it).
+    A slice of a stack without lesion gets 1e9 everywhere (no ring on it). With ``max_px``,
+    only the mask's box grown by ``max_px`` is measured (exactly: every mask pixel lies in
+    it) and the rest is ``inf``.
     """
     m = np.asarray(mask, bool)
-    if m.ndim == 3:
+    if m.ndim == 2:
+        return in_plane_distance(m[None], max_px)[0]
+    if max_px is None:
         return np.stack([ndimage.distance_transform_edt(~s) if s.any() else s + 1e9 for s in m])
-    return np.asarray(ndimage.distance_transform_edt(~m))
+    out = np.full(m.shape, np.inf)
+    for z, s in enumerate(m):
+        box = inplane_box(s, int(np.ceil(max_px)) + 1)
+        if box is None:
+            out[z] = 1e9
+        else:
+            out[z][box] = ndimage.distance_transform_edt(~s[box])
+    return out
 
 
 def noise_region(

@@ -38,6 +38,8 @@ from torch import nn
 from liversynth.networks.unet import UNetGenerator, _SkipBlock
 
 _CL = torch.channels_last
+#: ``(y0, y1, x0, x1)``, half-open, in pixels of one level's grid.
+Region = tuple[int, int, int, int]
 
 
 class _Prepared:
@@ -78,20 +80,64 @@ class EvalUNet:
         self._generator = generator
         self._cache: dict[int, _Prepared] = {}
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """The eval-mode output for ``(N, C, H, W)`` input (NCHW or channels-last)."""
+    def __call__(self, x: torch.Tensor, region: Region | None = None) -> torch.Tensor:
+        """The eval-mode output for ``(N, C, H, W)`` input (NCHW or channels-last).
+
+        Args:
+            x: the input.
+            region: ``(y0, y1, x0, x1)``: only these output pixels are wanted. The encoder
+                still sees the whole input (every output pixel depends on all of it), but the
+                decoder computes each level only over what the region needs (the last levels,
+                most of the work, shrink with it). Output pixels outside are 0. Ignored
+                (everything computed) when a layer of the decoder is not pixel-wise
+                (instance norm, batch statistics).
+
+        Returns:
+            ``(N, out_channels, H, W)``, contiguous.
+        """
+        h, w = x.shape[-2:]
+        full: Region = (0, h, 0, w)
+        if region is None or not self._pixelwise_decoder():
+            region = full
+        y0, y1, x0, x1 = _clip(region, full)
         with torch.inference_mode():
-            y = self._block(self._generator.model, x.contiguous(memory_format=_CL))
-            return y.contiguous()
+            part = self._block(
+                self._generator.model, x.contiguous(memory_format=_CL), (y0, y1, x0, x1)
+            )
+            if (y0, y1, x0, x1) == full:
+                return part.contiguous()
+            out = part.new_zeros((x.shape[0], part.shape[1], h, w))
+            out[:, :, y0:y1, x0:x1] = part
+            return out
 
-    def _block(self, block: _SkipBlock, x: torch.Tensor) -> torch.Tensor:
-        h = self._sequence(block.down, x)
+    def _pixelwise_decoder(self) -> bool:
+        for m in self._generator.modules():
+            if isinstance(m, nn.InstanceNorm2d):
+                return False
+            if isinstance(m, nn.BatchNorm2d) and not m.track_running_stats:
+                return False
+        return True
+
+    def _block(self, block: _SkipBlock, x: torch.Tensor, region: Region) -> torch.Tensor:
+        """The block's output over ``region`` (of ``x``'s grid)."""
+        h = self._sequence(block.down, x)  # in place: LeakyReLU changes x, as in the module
+        need = _transposed_input(region, (h.shape[-2], h.shape[-1]))
         if isinstance(block.inner, _SkipBlock):
-            h = self._block(block.inner, h)
-        y = self._sequence(block.up, h)
-        return y if block.outermost else torch.cat([x, y], dim=1)
+            inner = self._block(block.inner, h, need)
+        else:
+            inner = h[:, :, need[0] : need[1], need[2] : need[3]]
+        y = self._sequence(block.up, inner, (need, region))
+        if block.outermost:
+            return y
+        return torch.cat([x[:, :, region[0] : region[1], region[2] : region[3]], y], dim=1)
 
-    def _sequence(self, layers: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    def _sequence(
+        self,
+        layers: nn.Sequential,
+        x: torch.Tensor,
+        crop: tuple[Region, Region] | None = None,
+    ) -> torch.Tensor:
+        """Run ``layers``; ``crop``: (input region, wanted output region) of the transposed conv."""
         mods = list(layers)
         i = 0
         while i < len(mods):
@@ -99,7 +145,7 @@ class EvalUNet:
             if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
                 norm = mods[i + 1] if i + 1 < len(mods) else None
                 bn = norm if isinstance(norm, nn.BatchNorm2d) and norm.track_running_stats else None
-                x = self._conv(layer, bn, x)
+                x = self._conv(layer, bn, x, crop)
                 i += 2 if bn is not None else 1
             else:
                 # ReLU, LeakyReLU, Tanh, InstanceNorm, Identity; Dropout is off in eval mode.
@@ -108,16 +154,26 @@ class EvalUNet:
         return x
 
     def _conv(
-        self, conv: nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm2d | None, x: torch.Tensor
+        self,
+        conv: nn.Conv2d | nn.ConvTranspose2d,
+        bn: nn.BatchNorm2d | None,
+        x: torch.Tensor,
+        crop: tuple[Region, Region] | None,
     ) -> torch.Tensor:
         prep = self._prepared(conv, bn)
-        stride, padding = conv.stride, conv.padding
         if isinstance(conv, nn.Conv2d):
-            return F.conv2d(x, prep.weight, prep.bias, stride, padding)
-        if _patch_path(conv):
-            return _transposed_by_patches(x, prep.weight, prep.bias)
-        assert isinstance(padding, tuple)  # a ConvTranspose2d has no "same" padding
-        return F.conv_transpose2d(x, prep.weight, prep.bias, stride, padding)
+            return F.conv2d(x, prep.weight, prep.bias, conv.stride, conv.padding)
+        if not _stride2_4x4(conv) or crop is None:
+            raise ValueError("EvalUNet runs the U-Net's 4x4 / stride-2 / padding-1 up-convolutions")
+        # Without padding the output covers full-grid rows 2·n0 − 1 … 2·n1 of the input rows
+        # [n0, n1): every wanted pixel is complete there (``_transposed_input``); cut it out.
+        (n0, _, m0, _), (a0, a1, b0, b1) = crop
+        if conv.out_channels <= 4:
+            y = _transposed_by_patches(x, prep.weight, prep.bias)
+        else:
+            y = F.conv_transpose2d(x, prep.weight, prep.bias, 2, 0)
+        r0, c0 = a0 - (2 * n0 - 1), b0 - (2 * m0 - 1)
+        return y[:, :, r0 : r0 + a1 - a0, c0 : c0 + b1 - b0]
 
     def _prepared(
         self, conv: nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm2d | None
@@ -147,7 +203,7 @@ class EvalUNet:
                 # Conv2d weights are (out, in, k, k); ConvTranspose2d's are (in, out, k, k).
                 per_out = (-1, 1, 1, 1) if isinstance(conv, nn.Conv2d) else (1, -1, 1, 1)
                 weight = weight * scale.reshape(per_out)
-            if isinstance(conv, nn.ConvTranspose2d) and _patch_path(conv):
+            if isinstance(conv, nn.ConvTranspose2d) and conv.out_channels <= 4:
                 # (in, out · 4 · 4): one matrix product gives each pixel's 4×4 output patch.
                 weight = weight.reshape(weight.shape[0], -1).contiguous()
             else:
@@ -157,12 +213,10 @@ class EvalUNet:
         return prepared
 
 
-def _patch_path(conv: nn.Conv2d | nn.ConvTranspose2d) -> bool:
-    """A transposed 4×4 / stride-2 / padding-1 convolution with few outputs (the last layer)."""
+def _stride2_4x4(conv: nn.ConvTranspose2d) -> bool:
+    """A transposed 4×4 / stride-2 / padding-1 convolution (every up-convolution of the U-Net)."""
     return (
-        isinstance(conv, nn.ConvTranspose2d)
-        and conv.out_channels <= 4
-        and tuple(conv.kernel_size) == (4, 4)
+        tuple(conv.kernel_size) == (4, 4)
         and tuple(conv.stride) == (2, 2)
         and tuple(conv.padding) == (1, 1)
         and tuple(conv.output_padding) == (0, 0)
@@ -171,20 +225,38 @@ def _patch_path(conv: nn.Conv2d | nn.ConvTranspose2d) -> bool:
     )
 
 
-#: Output row parity → the (kernel row, input row offset) pairs that reach it: output row
-#: ``2m + a`` receives kernel row ``k`` from input row ``i`` where ``2i - 1 + k = 2m + a``.
-_TAPS = {0: ((1, 0), (3, -1)), 1: ((2, 0), (0, 1))}
+def _clip(region: Region, bounds: Region) -> Region:
+    y0, y1, x0, x1 = region
+    out = (max(y0, bounds[0]), min(y1, bounds[1]), max(x0, bounds[2]), min(x1, bounds[3]))
+    if out[0] >= out[1] or out[2] >= out[3]:
+        raise ValueError(f"region {region} is empty inside {bounds}")
+    return out
+
+
+def _transposed_input(region: Region, size: tuple[int, int]) -> Region:
+    """Input rows/cols of a 4×4 / stride-2 / padding-1 transposed conv that reach ``region``.
+
+    Output row ``p`` receives input rows ``i`` with ``2i − 1 + k = p`` (``k`` = 0..3), i.e.
+    ``(p − 2) / 2 <= i <= (p + 1) / 2``.
+    """
+    a0, a1, b0, b1 = region
+    return (
+        max(0, (a0 - 1) // 2),
+        min(size[0], a1 // 2 + 1),
+        max(0, (b0 - 1) // 2),
+        min(size[1], b1 // 2 + 1),
+    )
 
 
 def _transposed_by_patches(x: torch.Tensor, weight: torch.Tensor, bias: Any) -> torch.Tensor:
-    """``conv_transpose2d(x, w, bias, stride=2, padding=1)`` for a 4×4 kernel.
+    """``conv_transpose2d(x, w, bias, stride=2, padding=0)`` for a 4×4 kernel.
 
     Args:
         x: ``(N, C, H, W)`` channels-last input.
         weight: ``(C, O · 16)`` (the kernel reshaped); bias: ``(O,)`` or ``None``.
 
     Returns:
-        ``(N, O, 2H, 2W)``.
+        ``(N, O, 2H + 2, 2W + 2)``.
     """
     n, c, h, w = x.shape
     out_ch = weight.shape[1] // 16
@@ -192,17 +264,15 @@ def _transposed_by_patches(x: torch.Tensor, weight: torch.Tensor, bias: Any) -> 
     patches = torch.matmul(x.permute(0, 2, 3, 1).reshape(n, h * w, c), weight)
     patches = patches.reshape(n, h, w, out_ch, 4, 4)
     padded = F.pad(patches.permute(0, 3, 4, 5, 1, 2), (1, 1, 1, 1))  # (N, O, 4, 4, H+2, W+2)
-    out = patches.new_empty((n, out_ch, h, 2, w, 2))
-    for a, rows in _TAPS.items():
-        for b, cols in _TAPS.items():
-            parts = [
-                padded[:, :, ki, kj, 1 + di : 1 + di + h, 1 + dj : 1 + dj + w]
-                for ki, di in rows
-                for kj, dj in cols
-            ]
-            acc = parts[0].clone()
-            for part in parts[1:]:
-                acc.add_(part)
+    # Output row 2m + a (a = 0, 1; m = 0 … H) sums kernel rows a and a + 2 of input rows m and
+    # m − 1: out[2m + a] = P[m, k = a] + P[m − 1, k = a + 2] (likewise for columns).
+    out = patches.new_empty((n, out_ch, h + 1, 2, w + 1, 2))
+    for a in (0, 1):
+        for b in (0, 1):
+            acc = padded[:, :, a, b, 1:, 1:].clone()
+            acc.add_(padded[:, :, a, b + 2, 1:, :-1])
+            acc.add_(padded[:, :, a + 2, b, :-1, 1:])
+            acc.add_(padded[:, :, a + 2, b + 2, :-1, :-1])
             out[:, :, :, a, :, b] = acc
-    y = out.reshape(n, out_ch, 2 * h, 2 * w)
+    y = out.reshape(n, out_ch, 2 * h + 2, 2 * w + 2)
     return y if bias is None else y + bias.reshape(1, -1, 1, 1)
