@@ -64,6 +64,8 @@ from liversynth.fillers.texture import (
     synthesize_noise,
 )
 from liversynth.fillers.tumour_grain import (
+    BANDS_PX,
+    SLOPE_SMOOTH_PX,
     band_gains,
     heteroscedastic,
     inside_band_var,
@@ -121,7 +123,9 @@ def _reach_px(sigma_px: float) -> int:
     return int(4.0 * sigma_px + 0.5)
 
 
-def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
+def structure_margin_px(
+    appearance: Appearance | None, band_px: float, options: RenderOptions | None = None
+) -> int:
     """How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu``.
 
     The grain's deficit reads the structure through :func:`_band_var`'s Gaussian (8 px), the
@@ -129,9 +133,15 @@ def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
     first smooths the structure (``GRAIN_SIGMA_PX``: 6 px more). The ``gan`` engine computes
     the structure only that far from the lesion (the network's decoder is most of a fill's
     time), so a step that reads it further out must extend this function
-    (tests/core/test_fill_speed.py checks it).
+    (tests/core/test_fill_speed.py checks it). Of the tumour-prior ``options``, the per-band
+    grain reads it through the coarsest band's Gaussian (16 px) and the intensity slope through
+    a 1.5 px smoothing (tests/core/test_tumour_grain.py checks them).
     """
     reach = max(_reach_px(NOISE_BAND_PX), int(np.ceil(band_px)) + 1)
+    if options is not None and options.band_grain:
+        reach = max(reach, _reach_px(BANDS_PX[-1][1]))
+    if options is not None and options.intensity_slope:
+        reach = max(reach, _reach_px(SLOPE_SMOOTH_PX))
     if appearance is not None and appearance.contrast_hu is not None:
         reach += _reach_px(GRAIN_SIGMA_PX)
     return reach

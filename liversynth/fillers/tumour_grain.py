@@ -49,6 +49,8 @@ from scipy import ndimage
 #: Difference-of-Gaussian bands (in-plane σ pairs, px) the grain is shaped in; the realism
 #: judge's noise-power bands are the same.
 BANDS_PX: tuple[tuple[float, float], ...] = ((0.0, 1.0), (1.0, 2.0), (2.0, 4.0))
+#: The structure's smoothing (px) before its value sets the grain's amplitude.
+SLOPE_SMOOTH_PX = 1.5
 #: The prior shipped with the package.
 PRIOR_PATH = Path(__file__).with_name("tumour_prior.json")
 #: The lesion's bands are measured this far inside the mask (px, in-plane), away from the
@@ -201,7 +203,7 @@ def heteroscedastic(
     m = np.asarray(mask, bool)
     if slope == 0 or m.sum() < 2:
         return noise
-    smooth = _smooth(np.asarray(structure_hu, np.float64), 1.5)
+    smooth = _smooth(np.asarray(structure_hu, np.float64), SLOPE_SMOOTH_PX)
     vals = smooth[m]
     z = np.zeros_like(smooth)
     z[m] = np.clip((vals - vals.mean()) / max(float(vals.std()), 1e-6), -2.5, 2.5)

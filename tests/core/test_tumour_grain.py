@@ -9,8 +9,9 @@ import pytest
 from scipy import ndimage
 from scipy import stats as sstats
 
+from liversynth.fillers.base import Appearance
 from liversynth.fillers.gan import Filler, default_model_path
-from liversynth.fillers.lesion_render import RenderOptions, render_lesion
+from liversynth.fillers.lesion_render import RenderOptions, render_lesion, structure_margin_px
 from liversynth.fillers.texture import noise_region
 from liversynth.fillers.tumour_grain import (
     BANDS_PX,
@@ -159,3 +160,26 @@ def test_options_paint_only_the_lesion_and_its_band(name: str) -> None:
     far = ndimage.distance_transform_edt(~m) >= gan.band_px + 1
     np.testing.assert_array_equal(out[far], hu[far])
     assert np.abs(out - hu)[m].mean() > 1.0
+
+
+@pytest.mark.parametrize("contrast", [None, -60.0], ids=["auto", "contrast"])
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_options_never_read_the_structure_beyond_the_gan_engines_margin(
+    name: str, contrast: float | None
+) -> None:
+    # The gan engine computes the structure only over the lesion box + structure_margin_px.
+    options, appearance = OPTIONS[name], Appearance(contrast_hu=contrast)
+    image, mask, structure = _phantom(n=128)
+    ys, xs = np.nonzero(mask[0])
+    margin = structure_margin_px(appearance, 2.0, options)
+    far = np.ones(mask.shape[1:], bool)
+    far[ys.min() - margin : ys.max() + 1 + margin, xs.min() - margin : xs.max() + 1 + margin] = 0
+    garbage = structure.copy()
+    garbage[:, far] = 1e4 * np.random.default_rng(0).standard_normal(int(far.sum()))
+
+    def render(s: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng(7)
+        return render_lesion(s, image, mask, None, appearance, rng, 2.0, options=options)
+
+    used = ndimage.distance_transform_edt(~mask[0])[None] < 3.0
+    np.testing.assert_array_equal(render(structure)[used], render(garbage)[used])
