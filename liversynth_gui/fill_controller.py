@@ -12,11 +12,12 @@ from pathlib import Path
 from PySide6 import QtCore
 
 from liversynth.authoring import Document
-from liversynth.authoring.fill import run_fill
+from liversynth.authoring.fill import MetricsResult, run_fill
 from liversynth.authoring.volume_fill import VolumeFillResult
 from liversynth.fillers.base import SliceFiller
 from liversynth.fillers.registry import available_fillers
 from liversynth_gui.binding import Connections
+from liversynth_gui.metrics_worker import MetricsWorker
 from liversynth_gui.worker import LOAD_FAILED_GENERATION, FillWorker
 
 #: Pause after the last edit before a fill is requested, ms.
@@ -65,6 +66,8 @@ class FillController(QtCore.QObject):
     Args:
         worker: the inference worker.
         debounce_ms: pause after the last edit before requesting a fill.
+        measurer: computes the metrics of each shown fill in the background (default: a
+            new one, synchronous when ``worker`` is).
     """
 
     status = QtCore.Signal(str)
@@ -78,9 +81,12 @@ class FillController(QtCore.QObject):
         worker: FillWorker,
         debounce_ms: int = DEBOUNCE_MS,
         parent: QtCore.QObject | None = None,
+        measurer: MetricsWorker | None = None,
     ) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.measurer = measurer or MetricsWorker(synchronous=worker.synchronous, parent=self)
+        self.measurer.measured.connect(self._on_measured)
         self.doc: Document | None = None
         self._conns = Connections()
         self.timer = QtCore.QTimer(self)
@@ -103,6 +109,9 @@ class FillController(QtCore.QObject):
         """Follow ``doc``; a fill for its current mask is scheduled."""
         self._conns.clear()
         self.doc = doc
+        # The fill reaches the screen first; its metrics follow from the measurer's thread.
+        doc.deferred_metrics = True
+        self._conns.listen(doc.events.fill_changed, self._measure)
         self._conns.listen(doc.events.mask_changed, self._on_mask_changed)
         # A finished step (stroke end, undo, fill holes...) is the moment the user waits for
         # the fill: request it at once, without the debounce meant for edits in progress.
@@ -154,6 +163,14 @@ class FillController(QtCore.QObject):
         # after scrolling off it); a 2-D one only for the shown slice.
         if self.doc is not None and (z == self.doc.slice_index or self.doc.lesion_is_3d()):
             self.schedule()
+
+    def _measure(self) -> None:
+        if self.doc is not None and self.doc.metrics_pending:
+            self.measurer.submit(self.doc.metrics_request())
+
+    def _on_measured(self, result: object) -> None:
+        if self.doc is not None and isinstance(result, MetricsResult):
+            self.doc.apply_metrics(result)  # stale numbers (another fill shown) are dropped
 
     def _on_finished(self, result: object) -> None:
         if self.doc is not None:

@@ -303,6 +303,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.fill.timer.stop()
         self.worker.shutdown(3000)
+        self.fill.measurer.shutdown(3000)
         self.loader.wait(3000)
         self.exporter.wait(30000)
         self.files.shutdown()

@@ -20,7 +20,7 @@ from liversynth.errors import DiskFullError, LiverSynthError
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], int]]]:
     """The top-level parser and the ``run`` function of each subcommand."""
     from liversynth import __version__
-    from model_training import config, evaluate, prepare, quiz, train
+    from model_training import evaluate, prepare, quiz, train, train_args
     from model_training.cli import HelpFormatter
     from model_training.synthesis import command as synthesize
 
@@ -34,7 +34,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[Any], i
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     prepare.add_parser(sub)
-    config.add_parser(sub)
+    train_args.add_parser(sub)
     evaluate.add_parser(sub)
     runners: dict[str, Callable[[Any], int]] = {
         "prepare": prepare.run,

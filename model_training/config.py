@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liversynth.networks import ModelConfig
+from model_training.noise_augment import NoiseParams
 
 #: Fields that may differ from the stored config when resuming (schedule and hardware only).
 RESUMABLE_OVERRIDES = (
@@ -68,6 +69,14 @@ class TrainConfig:
         keep_model: ``best`` (lowest validation lesion MAE) or ``last`` weights as
             ``model.safetensors``; ``model-last.safetensors`` always holds the last.
         progress: show tqdm bars.
+        pretrain_healthy_epochs: epochs on the dataset's healthy-liver pairs before the
+            ``epochs`` tumour epochs (0 = none); their validation is logged, never "best".
+        noise_sigma_hu: (low, high) HU of the noise augmentation
+            (:mod:`model_training.noise_augment`); high 0 = off.
+        noise_corr_px: (low, high) correlation length (Gaussian σ, px) of that noise.
+        noise_p: share of crops that get noise.
+        init_from: a model file (``*.safetensors``) whose generator weights start the run
+            (fine-tuning); the discriminator starts fresh. Its architecture must be this run's.
     """
 
     data: str | None
@@ -97,6 +106,11 @@ class TrainConfig:
     augment: bool = True
     keep_model: str = "best"
     progress: bool = True
+    pretrain_healthy_epochs: int = 0
+    noise_sigma_hu: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    noise_corr_px: list[float] = field(default_factory=lambda: [0.5, 1.5])
+    noise_p: float = 0.8
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -109,7 +123,14 @@ class TrainConfig:
         for name in positive:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        non_negative = ("iters_per_epoch", "max_minutes", "max_steps", "num_workers", "phantom")
+        non_negative = (
+            "iters_per_epoch",
+            "max_minutes",
+            "max_steps",
+            "num_workers",
+            "phantom",
+            "pretrain_healthy_epochs",
+        )
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -127,6 +148,26 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         self.model_config()  # raises ValueError for bad model overrides
+        self.noise_params()  # raises ValueError for bad noise ranges
+
+    @property
+    def total_epochs(self) -> int:
+        """Healthy-liver pretraining epochs plus tumour epochs."""
+        return self.pretrain_healthy_epochs + self.epochs
+
+    def is_healthy_epoch(self, epoch: int) -> bool:
+        """Whether 0-based ``epoch`` trains on healthy-liver pairs (pretraining)."""
+        return epoch < self.pretrain_healthy_epochs
+
+    def noise_params(self) -> NoiseParams:
+        """The noise augmentation's ranges."""
+        if len(self.noise_sigma_hu) != 2 or len(self.noise_corr_px) != 2:
+            raise ValueError("noise ranges must be LOW:HIGH pairs")
+        return NoiseParams(
+            sigma_hu=(float(self.noise_sigma_hu[0]), float(self.noise_sigma_hu[1])),
+            corr_px=(float(self.noise_corr_px[0]), float(self.noise_corr_px[1])),
+            p=float(self.noise_p),
+        )
 
     def model_config(self) -> ModelConfig:
         """The generator/discriminator configuration this run trains."""
@@ -198,136 +239,3 @@ def parse_model_overrides(items: list[str] | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key.strip()] = value
     return out
-
-
-def add_parser(subparsers: Any) -> None:
-    """Register the ``train`` subcommand (defaults: Table 1 of the paper)."""
-    import argparse
-
-    # Options default to None so that --resume can tell "not given" from "given"; each help
-    # text states the real default itself.
-    from model_training.cli import DEVICES, subcommand
-
-    p = subcommand(
-        subparsers,
-        "train",
-        help="train the pix2pix generator (Table 1 defaults); --resume continues exactly",
-        description="Train the lesion in-filling GAN on a prepared dataset (and/or phantoms).",
-        example="liversynth-train train --data data/ircad11 --out runs/a --epochs 10 --device auto",
-    )
-    d = TrainConfig(data=None, out="", phantom=1)  # the defaults, for the help text
-    p.add_argument("--data", metavar="DATASET_DIR", help="prepared dataset ('prepare')")
-    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
-    p.add_argument(
-        "--config",
-        dest="model",
-        default=None,
-        metavar="crop|paper|JSON",
-        help=f"model preset or model-config JSON (default {d.model})",
-    )
-    p.add_argument(
-        "--model-set",
-        action="extend",
-        nargs="+",
-        metavar="KEY=VALUE",
-        help="override a ModelConfig field, e.g. ngf=16 crop_px=256 mask_channel=false",
-    )
-    for name, typ, help_text in (
-        ("epochs", int, "passes over the training slices"),
-        ("iters_per_epoch", int, "steps per epoch (0: one per training slice)"),
-        ("lr", float, "Adam learning rate"),
-        ("beta1", float, "Adam beta1"),
-        ("batch_size", int, "slices per step and process"),
-        ("lambda_l1", float, "L1 loss weight"),
-        ("lambda_adv", float, "adversarial loss weight"),
-        ("lesion_l1_weight", float, "L1 weight inside the lesion relative to outside"),
-        ("loss_ema", float, "decay of the smoothed loss curves"),
-        ("ema_weights", float, "EMA decay of generator weights for the saved model (0: off)"),
-        ("seed", int, "seed of weights, data order and augmentation"),
-        ("checkpoint_every_steps", int, "write the training state every N steps"),
-        ("max_minutes", float, "stop cleanly with a checkpoint after M minutes (0: no limit)"),
-        ("max_steps", int, "stop cleanly with a checkpoint at this step (0: no limit)"),
-        ("num_workers", int, "data-loader worker processes"),
-        ("phantom", int, "add N phantom cases to the training data"),
-    ):
-        flag = "--" + name.replace("_", "-")
-        p.add_argument(
-            flag,
-            dest=name,
-            type=typ,
-            default=None,
-            help=f"{help_text} (default {getattr(d, name)})",
-        )
-    p.add_argument(
-        "--device",
-        default=None,
-        choices=DEVICES,
-        help="where to train: auto = CUDA when present (default: auto)",
-    )
-    p.add_argument(
-        "--amp",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="mixed precision (default: on for CUDA; bf16, or fp16 + GradScaler)",
-    )
-    p.add_argument(
-        "--amp-dtype",
-        default=None,
-        choices=("auto", "bf16", "fp16"),
-        help="autocast type (default auto: bf16 where supported, else fp16)",
-    )
-    p.add_argument(
-        "--channels-last",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="channels-last memory format (CUDA speed)",
-    )
-    p.add_argument(
-        "--augment",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="augmentation (default on)",
-    )
-    p.add_argument(
-        "--keep-model",
-        default=None,
-        choices=("best", "last"),
-        help="model.safetensors = lowest validation lesion MAE (best, default) or last weights",
-    )
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue from RUN_DIR/state.safetensors (starts afresh if absent)",
-    )
-    p.add_argument(
-        "--quiet",
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bars (also hidden when stderr is not a terminal)",
-    )
-
-
-def given_settings(args: Any) -> dict[str, Any]:
-    """The TrainConfig fields set explicitly on the command line."""
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    if args.model_set:
-        given["model_overrides"] = parse_model_overrides(args.model_set)
-    return given
-
-
-def config_from_args(args: Any, stored_json: str | None = None) -> TrainConfig:
-    """The config of this run: the command line, or the stored config plus allowed overrides.
-
-    Raises:
-        ValueError: invalid values, or a non-resumable setting changed on resume.
-    """
-    given = given_settings(args)
-    if stored_json is None:
-        return TrainConfig(**{"data": None, **given})
-    # Time and step limits belong to one invocation: a resumed run is not bound by the old ones.
-    given.setdefault("max_minutes", 0.0)
-    given.setdefault("max_steps", 0)
-    return TrainConfig.from_json(stored_json).with_overrides(given)

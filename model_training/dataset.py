@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +25,25 @@ from liversynth.networks import ModelConfig
 from liversynth.whitening import generator_input
 from liversynth.windowing import hu_to_unit
 from model_training.augment import AugmentParams, center_crop, random_crop
+from model_training.noise_augment import NoiseParams, add_noise
 from model_training.records import SliceRecord, crop_to_liver, extract_case
 from model_training.split import assign_splits
 
 
 @dataclass
 class SliceSets:
-    """Records by split, arrays loaded (test arrays only when asked)."""
+    """Records by split, arrays loaded (test arrays only when asked).
+
+    ``healthy_train`` / ``healthy_val``: the dataset's healthy-liver pairs
+    (:mod:`model_training.healthy`) of those splits, loaded only when asked.
+    """
 
     train: list[SliceRecord]
     val: list[SliceRecord]
     test: list[SliceRecord]
     summary: dict[str, Any]
+    healthy_train: list[SliceRecord] = field(default_factory=list)
+    healthy_val: list[SliceRecord] = field(default_factory=list)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -60,9 +67,13 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_slice_sets(
-    folder: Path | None, *, splits: tuple[str, ...] = ("train", "val")
+    folder: Path | None,
+    *,
+    splits: tuple[str, ...] = ("train", "val"),
+    healthy_splits: tuple[str, ...] = (),
 ) -> SliceSets:
-    """Read a prepared dataset; arrays are loaded for the records of ``splits``."""
+    """Read a prepared dataset; arrays are loaded for the records of ``splits`` and the
+    healthy-liver records of ``healthy_splits`` (``train`` / ``val``)."""
     sets = SliceSets([], [], [], {})
     if folder is None:
         return sets
@@ -72,11 +83,16 @@ def load_slice_sets(
         if record.split in splits:
             record.load_arrays(Path(folder))
         getattr(sets, record.split).append(record)
+    for meta in manifest.get("healthy", []):
+        record = SliceRecord.from_meta(meta)
+        if record.split in healthy_splits:
+            getattr(sets, "healthy_" + record.split).append(record.load_arrays(Path(folder)))
     sets.summary = {
         "dataset": str(folder),
         "split_unit": manifest.get("split_unit"),
         "cases": [c["name"] for c in manifest.get("cases", [])],
         "counts": manifest.get("counts"),
+        "healthy_counts": manifest.get("healthy_counts"),
     }
     return sets
 
@@ -134,6 +150,7 @@ class CropDataset(Dataset):
         steps: steps per epoch; batch_size, rank, world: the distributed layout.
         start_step: first step of the epoch still to do (resuming mid-epoch).
         augment: augmentation ranges, or None for centred crops.
+        noise: noise-level augmentation (:mod:`model_training.noise_augment`), or None.
     """
 
     def __init__(
@@ -149,11 +166,12 @@ class CropDataset(Dataset):
         world: int = 1,
         start_step: int = 0,
         augment: AugmentParams | None = None,
+        noise: NoiseParams | None = None,
     ) -> None:
         if not records:
             raise ValueError("no training slices")
         self.records, self.cfg, self.seed, self.epoch = records, cfg, seed, epoch
-        self.augment = augment
+        self.augment, self.noise = augment, noise
         draws = epoch_draws(len(records), seed, epoch, steps * batch_size * world)
         ids = []
         for step in range(start_step, steps):
@@ -170,6 +188,8 @@ class CropDataset(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, int(self.draw_ids[i])])
         assert record.hu is not None
         hu, mask = random_crop(record.hu, record.eval_mask(), self.cfg.crop_px, rng, self.augment)
+        if self.noise is not None:  # after the crop's draws: off = the same crops as before
+            hu = add_noise(hu, rng, self.noise)
         return sample_tensors(hu, mask, self.cfg)
 
 

@@ -10,11 +10,14 @@ seed gives bit-identical weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 
-from liversynth.networks import build_discriminator, build_generator
+from liversynth.checkpoint import load_model
+from liversynth.errors import ModelFileError
+from liversynth.networks import ModelConfig, build_discriminator, build_generator
 from model_training import distributed as ddp
 from model_training.config import TrainConfig
 from model_training.losses import adversarial_loss, discriminator_loss, weighted_l1
@@ -95,6 +98,8 @@ def build_models(
     opt_d = torch.optim.Adam(d_net.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
     amp_dtype = amp_dtype_for(cfg.amp, cfg.amp_dtype, device)
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    if cfg.init_from and not loaded:  # fine-tuning; a resumed run has its own weights
+        g_net.load_state_dict(init_weights(cfg.init_from, mcfg))
     ema = ema_init(g_net) if cfg.ema_weights > 0 else None
     if loaded:
         g_net.load_state_dict(loaded.module("G"))
@@ -164,6 +169,29 @@ def gan_step(
     if models.ema is not None:
         ema_update(models.ema, g, cfg.ema_weights)
     return StepLosses(l1=loss_l1, g_adv=loss_adv, d=loss_d, total=loss_g)
+
+
+def init_weights(path: str | Path, mcfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """The generator weights of a model file, checked against this run's architecture.
+
+    Raises:
+        ModelFileError: unreadable or not a model file, or another architecture (naming the
+            file and the differing settings).
+    """
+    path = Path(path)
+    generator, file_cfg = load_model(path, "cpu")
+    mine, theirs = mcfg.to_dict(), file_cfg.to_dict()
+    differ = sorted(
+        k for k in set(mine) | set(theirs) if k != "training" and mine.get(k) != theirs.get(k)
+    )
+    if differ:
+        detail = ", ".join(f"{k}: file {theirs.get(k)!r} vs run {mine.get(k)!r}" for k in differ)
+        raise ModelFileError(
+            path,
+            f"its architecture differs from this run's ({detail}); pass the model's JSON "
+            "with --config (or matching --model-set) to fine-tune it",
+        )
+    return generator.state_dict()
 
 
 def amp_dtype_for(amp: bool | None, kind: str, device: torch.device) -> torch.dtype | None:

@@ -1,4 +1,4 @@
-"""One tumour slice of a prepared dataset: arrays, where it came from, and its split.
+"""One tumour (or healthy-liver) slice of a prepared dataset: arrays, where it came from, and its split.
 
 A prepared dataset is a folder of ``slices/<case>_z<k>.npz`` files plus ``manifest.json``
 (:mod:`model_training.prepare`). Each npz holds
@@ -45,6 +45,8 @@ class SliceRecord:
         split: ``train``, ``val`` or ``test`` ("" before splitting).
         file: npz path relative to the dataset folder ("" before saving).
         lesion_px, liver_px: pixel counts on the slice (all components / liver incl. tumour).
+        kind: ``tumour`` (real tumours) or ``healthy`` (whitened regions of tumour-free liver,
+            :mod:`model_training.healthy`; the components are those regions).
         hu, lesion, liver: the arrays (see the module docstring).
     """
 
@@ -60,6 +62,7 @@ class SliceRecord:
     file: str = ""
     lesion_px: int = 0
     liver_px: int = 0
+    kind: str = "tumour"
     hu: np.ndarray | None = field(default=None, repr=False)
     lesion: np.ndarray | None = field(default=None, repr=False)
     liver: np.ndarray | None = field(default=None, repr=False)

@@ -70,7 +70,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     """
     run = _Run.start(cfg, resume)
     with stop_on_signals() as signalled:
-        while run.st.epoch < cfg.epochs and not run.stop_reason:
+        while run.st.epoch < cfg.total_epochs and not run.stop_reason:
             run.train_epoch(signalled)
             if run.st.step_in_epoch >= run.steps_per_epoch:
                 run.end_of_epoch(signalled)
@@ -83,7 +83,7 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> TrainResult:
     ddp.teardown(run.ctx)
     st = run.st
     return TrainResult(
-        st.global_step, st.epoch, st.epoch >= cfg.epochs, st.best_val_mae_hu, run.out
+        st.global_step, st.epoch, st.epoch >= cfg.total_epochs, st.best_val_mae_hu, run.out
     )
 
 
@@ -98,7 +98,8 @@ class _Run:
     st: TrainingState
     sets: Any
     mcfg: Any
-    steps_per_epoch: int
+    steps_tumour: int
+    steps_healthy: int
     val: list[Any]
     models: GanModels
     loss_log: LossLog
@@ -113,6 +114,16 @@ class _Run:
     @property
     def main(self) -> bool:
         return self.ctx.is_main
+
+    @property
+    def pretraining(self) -> bool:
+        """The epoch in progress trains on healthy-liver pairs."""
+        return self.cfg.is_healthy_epoch(self.st.epoch)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Steps of the epoch in progress (healthy and tumour epochs differ)."""
+        return self.steps_healthy if self.pretraining else self.steps_tumour
 
     # ---------------------------------------------------------------- start-up
     @classmethod
@@ -133,14 +144,23 @@ class _Run:
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True
 
-        sets = load_slice_sets(Path(cfg.data) if cfg.data else None)
+        healthy_splits = ("train",) if cfg.pretrain_healthy_epochs else ()
+        sets = load_slice_sets(Path(cfg.data) if cfg.data else None, healthy_splits=healthy_splits)
         sets = add_phantoms(sets, cfg.phantom, seed=cfg.seed, shape=(48, 256, 256))
         if not sets.train:
             raise ValueError("the dataset has no training slices")
+        if cfg.pretrain_healthy_epochs and not sets.healthy_train:
+            raise ValueError(
+                "--pretrain-healthy-epochs needs healthy-liver training pairs: the dataset has "
+                "none (prepare it again without --no-healthy, from cases with a liver label)"
+            )
         mcfg = cfg.model_config()
-        steps_per_epoch = cfg.iters_per_epoch or math.ceil(
-            len(sets.train) / (cfg.batch_size * ctx.world)
-        )
+
+        def steps(n_records: int) -> int:
+            return cfg.iters_per_epoch or max(
+                1, math.ceil(n_records / (cfg.batch_size * ctx.world))
+            )
+
         val = validation_batches(sets.val, mcfg) if ctx.is_main else []
 
         # Restoring is still reading the file: what does not fit is the file's fault.
@@ -165,7 +185,8 @@ class _Run:
             st=st,
             sets=sets,
             mcfg=mcfg,
-            steps_per_epoch=steps_per_epoch,
+            steps_tumour=steps(len(sets.train)),
+            steps_healthy=steps(len(sets.healthy_train)),
             val=val,
             models=models,
             loss_log=loss_log,
@@ -186,7 +207,9 @@ class _Run:
             "data": sets.summary,
             "train_slices": len(sets.train),
             "val_slices": len(sets.val),
-            "steps_per_epoch": self.steps_per_epoch,
+            "healthy_train_slices": len(sets.healthy_train),
+            "steps_per_epoch": self.steps_tumour,
+            "steps_per_healthy_epoch": self.steps_healthy if cfg.pretrain_healthy_epochs else 0,
             "world_size": self.ctx.world,
             "device": str(self.device),
             "amp": str(self.models.amp_dtype),
@@ -196,7 +219,13 @@ class _Run:
         print(
             f"training on {self.device} ({self.ctx.world} process(es), "
             f"AMP {self.models.amp_dtype}): {len(sets.train)} train / {len(sets.val)} val "
-            f"slices, {self.steps_per_epoch} steps/epoch, epoch {st.epoch + 1}/{cfg.epochs}"
+            f"slices, {self.steps_tumour} steps/epoch, epoch {st.epoch + 1}/{cfg.total_epochs}"
+            + (
+                f" ({cfg.pretrain_healthy_epochs} on {len(sets.healthy_train)} healthy-liver "
+                f"slices first, {self.steps_healthy} steps each)"
+                if cfg.pretrain_healthy_epochs
+                else ""
+            )
             + (f" from step {st.global_step}" if resumed else ""),
             file=sys.stderr,
         )
@@ -205,8 +234,9 @@ class _Run:
     def train_epoch(self, signalled: Any) -> None:
         """GAN steps until the epoch's last step, a stop request or a periodic checkpoint."""
         cfg, st, ctx, device = self.cfg, self.st, self.ctx, self.device
+        noise = cfg.noise_params()
         data = CropDataset(
-            self.sets.train,
+            self.sets.healthy_train if self.pretraining else self.sets.train,
             self.mcfg,
             seed=cfg.seed,
             epoch=st.epoch,
@@ -216,6 +246,7 @@ class _Run:
             world=ctx.world,
             start_step=st.step_in_epoch,
             augment=AugmentParams() if cfg.augment else None,
+            noise=noise if noise.enabled else None,
         )
         loader = DataLoader(
             data,
@@ -230,7 +261,8 @@ class _Run:
         bar = progress_bar(
             total=self.steps_per_epoch,
             initial=st.step_in_epoch,
-            desc=f"epoch {st.epoch + 1}/{cfg.epochs}",
+            desc=f"epoch {st.epoch + 1}/{cfg.total_epochs}"
+            + (" (healthy liver)" if self.pretraining else ""),
             quiet=not (self.main and cfg.progress),
         )
         tick = time.perf_counter()
@@ -270,21 +302,27 @@ class _Run:
         cfg, st, ctx = self.cfg, self.st, self.ctx
         improved = False
         if self.main:
-            improved = self._validate()
+            improved = self._validate(pretraining=self.pretraining)
         st.epoch += 1
         st.step_in_epoch = 0
-        if self.main and (improved or not self.val or cfg.keep_model == "last"):
+        tumour_phase = not cfg.is_healthy_epoch(st.epoch - 1)
+        if self.main and tumour_phase and (improved or not self.val or cfg.keep_model == "last"):
             self.save_generator(MODEL_FILE)
         self.stop_reason = self.stop_reason or check_stop(cfg, st, self.started, signalled)
         if ddp.any_rank(bool(self.stop_reason), ctx, self.device):  # all ranks stop together
             self.stop_reason = self.stop_reason or "another rank stopped"
         ddp.barrier(ctx)
 
-    def _validate(self) -> bool:
-        """Validation lesion MAE of this epoch, logged; ``True`` when it is the best so far."""
+    def _validate(self, *, pretraining: bool = False) -> bool:
+        """Validation lesion MAE of this epoch, logged; ``True`` when it is the best so far
+        (never during healthy-liver pretraining: the saved model is a tumour model)."""
         st, models = self.st, self.models
         mae = validate(models.g_net, models.ema, self.val, self.mcfg, self.device, models.autocast)
-        improved = mae is not None and (st.best_val_mae_hu is None or mae < st.best_val_mae_hu)
+        improved = (
+            not pretraining
+            and mae is not None
+            and (st.best_val_mae_hu is None or mae < st.best_val_mae_hu)
+        )
         if improved:
             st.best_val_mae_hu, st.best_step = mae, st.global_step
         assert self.val_csv is not None
@@ -293,7 +331,8 @@ class _Run:
             self.val_csv.write({**row, "best": int(improved)})
             print(
                 f"epoch {st.epoch + 1}: validation lesion MAE {mae:.1f} HU"
-                + (" (best)" if improved else ""),
+                + (" (best)" if improved else "")
+                + (" (healthy-liver pretraining)" if pretraining else ""),
                 file=sys.stderr,
             )
         return improved
@@ -339,7 +378,7 @@ class _Run:
         done = st.global_step - self.first_step
         print(
             (f"stopped ({self.stop_reason}):" if self.stop_reason else "finished:")
-            + f" {st.epoch} of {cfg.epochs} epochs done, step {st.global_step};"
+            + f" {st.epoch} of {cfg.total_epochs} epochs done, step {st.global_step};"
             + f" {done} steps, {done / max(self.step_seconds, 1e-9):.2f} it/s (data + steps);"
             + f" model: {out / MODEL_FILE}"
             + (f"; continue with --resume --out {out}" if self.stop_reason else ""),
@@ -349,8 +388,8 @@ class _Run:
 
 def run(args: Any) -> int:
     """``model_training train`` from parsed arguments; returns the exit code."""
-    from model_training.config import config_from_args
     from model_training.state import read_state_config
+    from model_training.train_args import config_from_args
 
     state_path = Path(args.out) / STATE_FILE
     stored = read_state_config(state_path) if args.resume and state_path.exists() else None

@@ -78,7 +78,25 @@ def training_summary(
                 "epochs",
             )
         },
+        **_healthy_and_noise(cfg),
     }
+
+
+def _healthy_and_noise(cfg: TrainConfig) -> dict[str, Any]:
+    """Pretraining, noise augmentation and initial weights, when used (older summaries keep
+    their keys)."""
+    out: dict[str, Any] = {}
+    if cfg.pretrain_healthy_epochs:
+        out["pretrain_healthy_epochs"] = cfg.pretrain_healthy_epochs
+    if cfg.noise_params().enabled:
+        out["noise"] = {
+            "sigma_hu": cfg.noise_sigma_hu,
+            "corr_px": cfg.noise_corr_px,
+            "p": cfg.noise_p,
+        }
+    if cfg.init_from:
+        out["init_from"] = cfg.init_from
+    return out
 
 
 def with_training(mcfg: ModelConfig, info: dict[str, Any]) -> ModelConfig:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liversynth.authoring.events import DocumentEvents
-from liversynth.authoring.fill import FillRequest, FillResult
+from liversynth.authoring.fill import FillRequest, FillResult, MetricsRequest, MetricsResult
 from liversynth.authoring.stamp import LesionStamp
 from liversynth.authoring.volume_fill import VolumeFillRequest, VolumeFillResult
 from liversynth.fillers.base import Appearance
@@ -63,6 +63,11 @@ class FillingMixin:
         self.last_fill_ms: float | None = None
         self.last_fill_device: str | None = None
         self.last_metrics: dict[str, float] | None = None
+        #: ``True``: :meth:`apply_fill_result` leaves the metrics to :meth:`apply_metrics`
+        #: (the GUI measures in a background thread: SSIM on 512² takes ~0.2 s).
+        self.deferred_metrics = False
+        #: Counts applied fills; a :class:`MetricsResult` must name the fill it measured.
+        self.fill_serial = 0
         self.ground_truth_is_healthy: bool | None = None
         #: The last finished 3-D fill (every slice of the lesion), reused when scrolling.
         self.volume_fill: VolumeFillResult | None = None
@@ -214,7 +219,8 @@ class FillingMixin:
         """Store ``result`` if it answers the latest request; drop it (``False``) if stale.
 
         Also computes :attr:`last_metrics` with :func:`liversynth.metrics.compare` against the
-        original slice. ``ground_truth_is_healthy`` is ``True`` when no tumour label lies under
+        original slice, unless :attr:`deferred_metrics` (then :meth:`metrics_request` /
+        :meth:`apply_metrics` bring them from another thread). ``ground_truth_is_healthy`` is ``True`` when no tumour label lies under
         the mask: the original is then healthy tissue, and the numbers measure how much the
         fill changed the slice, not how faithful it is. ``None`` without labels.
 
@@ -237,13 +243,55 @@ class FillingMixin:
         self.last_fill_device = result.device
         self.last_fill_preview = result.preview
         self.last_fill_generation = result.generation
+        self.fill_serial += 1
         if result.preview:
             self.events.fill_changed.emit()
             return True
         tumour = self.tumour_mask(result.z)
         self.ground_truth_is_healthy = None if tumour is None else not bool((tumour & used).any())
+        if self.deferred_metrics:
+            # The fill shows first; the numbers follow from apply_metrics().
+            had = self.last_metrics is not None
+            self.last_metrics = None
+            if had:  # the old numbers are not this fill's
+                self.events.metrics_changed.emit(None)
+            self.events.fill_changed.emit()
+            return True
         self.last_metrics = compare(self.slice_hu(result.z), result.filled_hu, used)
         self.events.fill_changed.emit()
+        self.events.metrics_changed.emit(self.last_metrics)
+        return True
+
+    @property
+    def metrics_pending(self) -> bool:
+        """``True`` when a real fill is shown and its metrics are not computed yet."""
+        return (
+            self.last_fill is not None and not self.last_fill_preview and self.last_metrics is None
+        )
+
+    def metrics_request(self) -> MetricsRequest | None:
+        """What to measure for the fill on screen (``None`` when nothing is pending)."""
+        if not self.metrics_pending or self.last_fill_z is None:
+            return None
+        assert self.last_fill is not None and self.last_fill_mask is not None
+        return MetricsRequest(
+            generation=self.generation,
+            fill_serial=self.fill_serial,
+            truth_hu=self.slice_hu(self.last_fill_z),
+            filled_hu=self.last_fill,
+            mask=self.last_fill_mask,
+        )
+
+    def apply_metrics(self, result: MetricsResult) -> bool:
+        """Show metrics computed elsewhere; ``False`` (dropped) unless they measure the fill
+        now on screen (same generation and the same applied fill)."""
+        if (
+            result.generation != self.generation
+            or result.fill_serial != self.fill_serial
+            or not self.metrics_pending
+        ):
+            return False
+        self.last_metrics = dict(result.metrics)
         self.events.metrics_changed.emit(self.last_metrics)
         return True
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from liversynth.fillers.base import Appearance, SliceFiller
+from liversynth.metrics import compare
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,46 @@ def run_fill(filler: SliceFiller, request: FillRequest, *, preview: bool = False
         filler_name=str(getattr(filler, "name", request.filler_name)),
         mask=request.mask,
         preview=preview,
+    )
+
+
+@dataclass(frozen=True)
+class MetricsRequest:
+    """Measuring one applied fill against the original slice, off the GUI thread.
+
+    Attributes:
+        generation: the fill request's generation (results of older ones are dropped).
+        fill_serial: which applied fill of the document this measures (the same generation
+            can be shown twice, e.g. a 3-D fill's slice first and again when it completes).
+        truth_hu: the original slice, float32 ``(H, W)`` HU.
+        filled_hu: the fill that is on screen.
+        mask: the mask the fill was made from.
+    """
+
+    generation: int
+    fill_serial: int
+    truth_hu: np.ndarray
+    filled_hu: np.ndarray
+    mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    """:func:`liversynth.metrics.compare` of a :class:`MetricsRequest`, with its keys."""
+
+    generation: int
+    fill_serial: int
+    metrics: dict[str, float]
+    elapsed_ms: float
+
+
+def run_metrics(request: MetricsRequest) -> MetricsResult:
+    """Compute the metrics of ``request`` (PSNR/SSIM/MAE: ~0.2 s on a 512² slice)."""
+    start = time.perf_counter()
+    metrics = compare(request.truth_hu, request.filled_hu, request.mask)
+    return MetricsResult(
+        request.generation,
+        request.fill_serial,
+        metrics,
+        (time.perf_counter() - start) * 1000.0,
     )

@@ -16,6 +16,8 @@ from liversynth_gui.binding import Connections
 HEALTHY_NOTE = "No real tumour here: numbers measure change, not fidelity."
 NO_LABELS_NOTE = "No labels: the ground truth is the original slice."
 EMPTY_NOTE = "Paint, stamp or whiten a lesion to see metrics."
+#: While the shown fill's metrics are computed in the background (a fraction of a second).
+MEASURING_NOTE = "Measuring the fill…"
 
 #: (key, row title, column title, format).
 CELLS: tuple[tuple[str, int, int, str], ...] = (
@@ -93,7 +95,8 @@ class MetricsPanel(QtWidgets.QWidget):
         doc = self.doc
         healthy = None if doc is None else doc.ground_truth_is_healthy
         if metrics is None:
-            self.note.setText(EMPTY_NOTE)
+            pending = doc is not None and doc.metrics_pending
+            self.note.setText(MEASURING_NOTE if pending else EMPTY_NOTE)
             self.note.setObjectName("")
         elif healthy:
             self.note.setText(HEALTHY_NOTE)

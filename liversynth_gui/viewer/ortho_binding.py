@@ -207,10 +207,18 @@ class OrthoBinding(QtCore.QObject):
         if doc is None or not doc.has_case:
             return
         z = doc.slice_index
+        before = (self.axial_v.value(), self.axial_h.value())
         self.coronal.set_crosshair(z, self.col)
         self.sagittal.set_crosshair(z, self.row)
         self.axial_v.setValue(self.col + 0.5)
         self.axial_h.setValue(self.row + 0.5)
+        if (self.axial_v.value(), self.axial_h.value()) != before:
+            # Qt's minimal viewport update does not always erase an InfiniteLine's old
+            # position (its rectangle follows the view range): after reloading a case a
+            # ghost crosshair stayed in the main view (tests/gui/test_stale_paint.py).
+            # A moved crosshair repaints the views whole (clicks, stroke starts, Shift+hover).
+            for view in (self.axial, self.coronal, self.sagittal):
+                view.viewport().update()
 
     def set_layer_visible(self, name: str, on: bool) -> None:
         """Mirror the axial view's overlay toggles (L / T / M)."""

@@ -188,6 +188,10 @@ class SliceBinding(QtCore.QObject):
         doc = self.doc
         if doc is not None and doc.has_case:
             self.view.layers["lesion"].set_mask(doc.mask)
+        # And the screen is repainted whole, not only the items Qt thinks changed: its minimal
+        # viewport update was shown to leave ghosts (a crosshair line, a brush circle) in this
+        # view (tests/gui/test_stale_paint.py). One full repaint per step, never per hover.
+        self.view.viewport().update()
         self._update_warning()
         self._side_changed()
 

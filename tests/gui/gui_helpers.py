@@ -97,3 +97,33 @@ def wheel(
     )
     QtWidgets.QApplication.sendEvent(vp, event)
     QtWidgets.QApplication.processEvents()
+
+
+def on_screen(view: Any) -> np.ndarray:
+    """The view's pixels as last flushed to the screen, (h, w, 4) uint8."""
+    vp = view.viewport()
+    origin = vp.mapToGlobal(QtCore.QPoint(0, 0))
+    screen = QtGui.QGuiApplication.primaryScreen()
+    image = screen.grabWindow(0, origin.x(), origin.y(), vp.width(), vp.height()).toImage()
+    image = image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    ptr = image.constBits()
+    return (
+        np.frombuffer(ptr, np.uint8)
+        .reshape(image.height(), image.bytesPerLine())[:, : 4 * image.width()]
+        .reshape(image.height(), image.width(), 4)
+        .copy()
+    )
+
+
+def stale_pixels(qtbot: Any, view: Any) -> int:
+    """Pixels of ``view`` that change when it is repainted from scratch (0: nothing stale).
+
+    The platform's copy of the window (``QScreen.grabWindow``; offscreen too) is compared
+    before and after a forced full repaint. Nothing else may change meanwhile (no fill due).
+    """
+    qtbot.wait(80)  # let pending paints reach the screen
+    shown = on_screen(view)
+    view.viewport().repaint()
+    qtbot.wait(80)
+    fresh = on_screen(view)
+    return int((np.abs(shown.astype(int) - fresh.astype(int)).max(axis=-1) > 8).sum())

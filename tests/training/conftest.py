@@ -53,3 +53,20 @@ def phantom_dataset(lits_phantoms: Path, tmp_path_factory: pytest.TempPathFactor
     out = tmp_path_factory.mktemp("dataset") / "ds"
     prepare_dataset([lits_phantoms], out, val_fraction=0.34, test_fraction=0.34, progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def healthy_dataset(lits_phantoms: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``prepare`` output with healthy-liver pairs for the three phantom patients."""
+    from model_training.healthy import HealthyParams
+
+    out = tmp_path_factory.mktemp("healthy") / "ds"
+    prepare_dataset(
+        [lits_phantoms],
+        out,
+        val_fraction=0.34,
+        test_fraction=0.34,
+        healthy=HealthyParams(),
+        progress=False,
+    )
+    return out

@@ -23,7 +23,9 @@ def test_context_from_torchrun_variables() -> None:
 
 
 @pytest.mark.slow
-def test_torchrun_two_processes_on_cpu(tmp_path: Path) -> None:
+def test_torchrun_two_processes_on_cpu(healthy_dataset: Path, tmp_path: Path) -> None:
+    """Two gloo ranks, with what retraining at scale uses: healthy-liver pretraining, noise
+    augmentation and --amp (bf16 autocast on the CPU)."""
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
     run = tmp_path / "run"
     cmd = [
@@ -34,13 +36,18 @@ def test_torchrun_two_processes_on_cpu(tmp_path: Path) -> None:
         "-m",
         "model_training",
         "train",
-        "--phantom",
-        "1",
+        "--data",
+        str(healthy_dataset),
         *TINY_MODEL_ARGS,
         "--epochs",
         "1",
         "--iters-per-epoch",
         "3",
+        "--pretrain-healthy-epochs",
+        "1",
+        "--noise-hu",
+        "0:10",
+        "--amp",
         "--device",
         "cpu",
         "--no-progress",
@@ -50,7 +57,9 @@ def test_torchrun_two_processes_on_cpu(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads((run / "run.json").read_text())["world_size"] == 2
-    assert load_training_state(run / "state.safetensors").state.global_step == 3
-    assert len((run / "losses.csv").read_text().splitlines()) == 4  # rank 0 logs alone
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["world_size"] == 2 and summary["amp"] == "torch.bfloat16"
+    assert summary["healthy_train_slices"] > 0
+    assert load_training_state(run / "state.safetensors").state.global_step == 6  # 3 + 3
+    assert len((run / "losses.csv").read_text().splitlines()) == 7  # rank 0 logs alone
     load_model(run / "model.safetensors")
