@@ -58,6 +58,7 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "+ intensity-dependent amplitude (slope 0.3)": RenderOptions(intensity_slope=0.3),
     "+ tumour histogram shape (weight 0.5)": RenderOptions(lesion_histogram=0.5),
     "+ edge-free deficit": RenderOptions(edge_free_deficit=True),
+    "+ deep-core deficit": RenderOptions(deep_deficit=True),
 }
 
 

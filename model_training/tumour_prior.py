@@ -9,6 +9,8 @@ renderer) is compared with the real tumour, and the liver around it:
   :data:`liversynth.fillers.tumour_grain.BANDS_PX`;
 * ``lesion_quantiles``: the mean over slices of the standardised quantile function of the
   tumour's HU values inside the mask (each slice counts once, whatever its size);
+* ``structure_share``: the median over slices with a deep core (8 px inside the edge) of the
+  structure's variance in the σ < 2 px band there / the liver's in the noise region;
 * ``quantiles``: the pooled standardised quantile function of the fine residual
   (σ 5 px high-pass) of ``real − structure`` inside the tumours, each slice standardised
   by its own std, so it carries the shape (skew, tails) and not the level.
@@ -35,6 +37,13 @@ import numpy as np
 N_QUANTILES = 201
 
 
+def _hp_var(image: np.ndarray, where: np.ndarray, sigma_px: float) -> float:
+    from scipy import ndimage
+
+    img = np.asarray(image, np.float64)
+    return float((img - ndimage.gaussian_filter(img, sigma_px))[where].var())
+
+
 def _standardised(q: np.ndarray) -> np.ndarray:
     return (q - q.mean()) / q.std()
 
@@ -42,15 +51,16 @@ def _standardised(q: np.ndarray) -> np.ndarray:
 def fit(data: Path, splits: tuple[str, ...], min_px: int = 30) -> dict[str, Any]:
     """The prior's statistics from the ``splits`` slices of the prepared dataset ``data``."""
     from liversynth.fillers.gan import Filler, default_model_path
+    from liversynth.fillers.lesion_render import NOISE_BAND_PX
     from liversynth.fillers.texture import noise_region, residual
-    from liversynth.fillers.tumour_grain import BANDS_PX, band_std, lesion_core
+    from liversynth.fillers.tumour_grain import BANDS_PX, band_std, deep_core, lesion_core
     from model_training.evaluate import blanked
     from model_training.records import SliceRecord
 
     manifest = json.loads((data / "manifest.json").read_text())
     structure = Filler.from_checkpoint(default_model_path(), device="cpu", render=None)
     probs = (np.arange(N_QUANTILES) + 0.5) / N_QUANTILES
-    gains, pooled, shapes, used = [], [], [], []
+    gains, pooled, shapes, shares, used = [], [], [], [], []
     for meta in manifest["slices"]:
         if meta["split"] not in splits:
             continue
@@ -68,6 +78,11 @@ def fit(data: Path, splits: tuple[str, ...], min_px: int = 30) -> dict[str, Any]
         res = residual(hu - np.asarray(pred, np.float64))[core]
         res = res - res.mean()
         pooled.append(res / max(float(res.std()), 1e-6))
+        deep = deep_core(mask[None])
+        if deep is not None:
+            shares.append(
+                _hp_var(pred, deep[0], NOISE_BAND_PX) / _hp_var(hu, region, NOISE_BAND_PX)
+            )
         vals = hu[mask]
         shapes.append(np.quantile((vals - vals.mean()) / max(float(vals.std()), 1e-6), probs))
         used.append(f"{meta['case']}:z{meta['z']}")
@@ -81,6 +96,8 @@ def fit(data: Path, splits: tuple[str, ...], min_px: int = 30) -> dict[str, Any]
         "bands_px": [list(b) for b in BANDS_PX],
         "quantiles": [round(float(q), 4) for q in quantiles],
         "lesion_quantiles": [round(float(q), 4) for q in _standardised(np.mean(shapes, axis=0))],
+        "structure_share": round(float(np.median(shares)), 4) if shares else 0.0,
+        "n_share_slices": len(shares),
         "n_slices": len(used),
         "slices": used,
         "splits": list(splits),

@@ -67,6 +67,7 @@ from liversynth.fillers.tumour_grain import (
     BANDS_PX,
     SLOPE_SMOOTH_PX,
     band_gains,
+    deep_core,
     heteroscedastic,
     inside_band_var,
     lesion_histogram,
@@ -106,6 +107,7 @@ class RenderOptions:
     intensity_slope: float = 0.0
     lesion_histogram: float = 0.0
     edge_free_deficit: bool = False
+    deep_deficit: bool = False
 
 
 DEFAULT_RENDER = RenderOptions()
@@ -234,12 +236,16 @@ def render_lesion(
             model = replace(model, z_correlation=0.0)
         # The structure already has some fine detail; the grain makes up what it lacks in the
         # noise band (σ < NOISE_BAND_PX), measured against the liver in the same band.
-        have = (
-            inside_band_var(s, m, NOISE_BAND_PX)
-            if options.edge_free_deficit
-            else _band_var(s, _in_plane_erosion(m))
-        )
-        ratio = have / max(_band_var(image_hu, region), 1.0)
+        liver_var = max(_band_var(image_hu, region), 1.0)
+        deep = deep_core(m) if options.deep_deficit else None
+        if options.deep_deficit:
+            ratio = (
+                _band_var(s, deep) / liver_var if deep is not None else load_prior().structure_share
+            )
+        elif options.edge_free_deficit:
+            ratio = inside_band_var(s, m, NOISE_BAND_PX) / liver_var
+        else:
+            ratio = _band_var(s, _in_plane_erosion(m)) / liver_var
         if not options.deficit_only:
             ratio = 0.0
         deficit = model.sigma_hu * np.sqrt(max(1.0 - ratio, 0.0))

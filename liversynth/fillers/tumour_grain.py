@@ -15,6 +15,10 @@ each a switch of :class:`~liversynth.fillers.lesion_render.RenderOptions`):
 * **tumour marginal** (:func:`tumour_marginal`): the grain's values are mapped onto the
   standardised distribution of ``real − structure`` inside training tumours (its skew and
   tails) instead of the liver residual's, rescaled to this scan's liver noise σ;
+* **deep-core deficit** (:func:`deep_core`): the structure's own fine detail is measured only
+  :data:`DEEP_CORE_PX` inside the edge (on a small lesion the edge's ramp otherwise counts as
+  detail and the grain is withheld); a lesion without such a core gets the training tumours'
+  median share (``structure_share``);
 * **intensity-dependent amplitude** (:func:`heteroscedastic`): the grain's local std grows (or
   shrinks) with the structure's smooth value, ``exp(slope × z)`` with z the standardised
   structure inside the lesion.
@@ -22,7 +26,8 @@ each a switch of :class:`~liversynth.fillers.lesion_render.RenderOptions`):
 Measured with the fixed realism judge (``benchmarks/realism_ablation.py``), chosen on the
 train/val lesions of 3D-IRCADb 1.1: none of these beats the default renderer there (AUC 0.856;
 per-band 0.879, tumour marginal 0.953, slope 0.3 0.969, histogram shape 0.5 0.896, edge-free
-deficit 0.874), so all stay off; ``docs/realism/ablation_round3.md`` has the held-out figures.
+deficit 0.874, deep-core deficit 0.855: a tie, worse on healthy liver), so all stay off;
+``docs/realism/ablation_round3.md`` has the held-out figures.
 
 The constants come from ``tumour_prior.json`` beside this module, written by
 ``python -m model_training.tumour_prior`` from the *training* lesions of a prepared dataset
@@ -56,6 +61,9 @@ PRIOR_PATH = Path(__file__).with_name("tumour_prior.json")
 #: The lesion's bands are measured this far inside the mask (px, in-plane), away from the
 #: edge, whose step would otherwise count as detail in the coarser bands.
 CORE_EROSION_PX = 3
+#: The deep core (px inside the edge, in-plane) where the structure's own fine detail is
+#: measured for the deep deficit: beyond the reach of a σ 2 px high-pass from the edge's ramp.
+DEEP_CORE_PX = 8
 #: Fewest core pixels for that; smaller lesions are eroded less.
 MIN_CORE_PX = 30
 #: Fixed-point steps that correct the bands' overlap (:func:`band_gains`).
@@ -78,11 +86,14 @@ class TumourPrior:
             inside training tumours, at probabilities ``(i + 0.5) / n``.
         lesion_quantiles: the mean over training slices of the standardised quantile function
             of the tumour's HU values (the average *shape* of a tumour's histogram).
+        structure_share: the median over training slices of the structure's own variance in
+            the σ < 2 px band, :data:`DEEP_CORE_PX` inside the lesion, / the liver's.
     """
 
     band_gain: tuple[float, ...]
     quantiles: np.ndarray
     lesion_quantiles: np.ndarray
+    structure_share: float
 
 
 @lru_cache(maxsize=4)
@@ -93,6 +104,7 @@ def load_prior(path: Path = PRIOR_PATH) -> TumourPrior:
         tuple(float(g) for g in data["band_gain"]),
         np.asarray(data["quantiles"], np.float64),
         np.asarray(data["lesion_quantiles"], np.float64),
+        float(data["structure_share"]),
     )
 
 
@@ -263,3 +275,10 @@ def inside_band_var(structure_hu: np.ndarray, mask: np.ndarray, sigma_px: float)
     w = m.astype(np.float64)
     smooth = _smooth(s * w, sigma_px) / np.maximum(_smooth(w, sigma_px), 1e-6)
     return float((s - smooth)[m].var())
+
+
+def deep_core(mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` (``(Z, H, W)``) eroded in-plane by :data:`DEEP_CORE_PX`; ``None`` if too small."""
+    m = np.asarray(mask, bool)
+    core = ndimage.binary_erosion(m, np.ones((1, 3, 3), bool), iterations=DEEP_CORE_PX)
+    return np.asarray(core) if core.sum() >= MIN_CORE_PX else None

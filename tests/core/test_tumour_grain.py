@@ -28,6 +28,7 @@ OPTIONS = {
     "intensity_slope": RenderOptions(intensity_slope=0.5),
     "lesion_histogram": RenderOptions(lesion_histogram=1.0),
     "edge_free_deficit": RenderOptions(edge_free_deficit=True),
+    "deep_deficit": RenderOptions(deep_deficit=True),
 }
 
 
@@ -128,7 +129,7 @@ def test_lesion_histogram_takes_the_priors_shape_and_keeps_mean_and_std() -> Non
     assert abs(float(sstats.skew(shaped)) - float(sstats.skew(prior))) < 0.1
 
 
-def test_edge_free_deficit_does_not_count_the_lesions_edge_as_detail() -> None:
+def test_edge_free_and_deep_deficits_do_not_count_the_lesions_edge_as_detail() -> None:
     image, _, _ = _phantom()
     yy, xx = np.mgrid[:96, :96]
     mask = ((yy - 48) ** 2 + (xx - 48) ** 2 <= 7**2)[None]  # small: the edge is most of it
@@ -146,6 +147,11 @@ def test_edge_free_deficit_does_not_count_the_lesions_edge_as_detail() -> None:
     # measure sees a structure without detail and gives the liver's full grain.
     assert grain(RenderOptions()) < 0.95 * grain(OPTIONS["edge_free_deficit"])
     assert abs(grain(OPTIONS["edge_free_deficit"]) / liver_sigma - 1) < 0.15
+    # Too small for a deep core: the training tumours' structure share sets the deficit.
+    share = load_prior().structure_share
+    assert 0.0 < share < 0.5
+    assert grain(RenderOptions()) < grain(OPTIONS["deep_deficit"])
+    assert abs(grain(OPTIONS["deep_deficit"]) / (liver_sigma * np.sqrt(1 - share)) - 1) < 0.15
 
 
 @pytest.mark.parametrize("name", sorted(OPTIONS))
