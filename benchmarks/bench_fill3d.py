@@ -60,6 +60,9 @@ def _build_filler(name: str) -> Any:
 
     torch.set_num_threads(max(1, usable_cores() - 1))
     filler = make_filler(name, device="cpu")
+    if hasattr(filler, "structure"):
+        # Each repeat places the same lesion again: time cold fills, not the gan cache.
+        filler.structure.cache_entries = 0
     yy, xx = np.mgrid[:160, :160]
     disc = (yy - 80) ** 2 + (xx - 80) ** 2 <= 8**2
     filler.fill(np.full((160, 160), 100.0, np.float32), disc, liver_mask=np.ones_like(disc))

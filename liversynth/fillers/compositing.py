@@ -148,9 +148,21 @@ def blend_weight(mask: np.ndarray, band_px: float) -> np.ndarray:
     """
     if band_px <= 0:
         return mask.astype(np.float32)
-    distance = ndimage.distance_transform_edt(~mask)
-    weight = 1.0 - distance / (band_px + 1.0)
-    return np.clip(weight, 0.0, 1.0).astype(np.float32)
+    bbox = lesion_bbox(mask)
+    if bbox is None:  # (scipy then measures from outside the array: kept as it was)
+        weight = 1.0 - ndimage.distance_transform_edt(~mask) / (band_px + 1.0)
+        return np.clip(weight, 0.0, 1.0).astype(np.float32)
+    # Beyond band_px + 1 px of the lesion the weight is 0: measure distances only in the
+    # lesion's box grown by that much (exact there: every lesion pixel lies inside it).
+    reach = int(np.ceil(band_px)) + 1
+    box = (
+        slice(max(bbox[0] - reach, 0), bbox[1] + reach),
+        slice(max(bbox[2] - reach, 0), bbox[3] + reach),
+    )
+    distance = ndimage.distance_transform_edt(~mask[box])
+    weight = np.zeros(mask.shape, np.float32)
+    weight[box] = np.clip(1.0 - distance / (band_px + 1.0), 0.0, 1.0)
+    return weight
 
 
 def composite(

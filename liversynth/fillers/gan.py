@@ -54,7 +54,13 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
-from liversynth.fillers.lesion_render import DEFAULT_RENDER, RenderOptions, render_lesion
+from liversynth.fillers.gan_structure import StructurePredictor
+from liversynth.fillers.lesion_render import (
+    DEFAULT_RENDER,
+    RenderOptions,
+    render_lesion,
+    structure_margin_px,
+)
 from liversynth.networks import ModelConfig, UNetGenerator
 from liversynth.typing import SpacingZYX
 from liversynth.whitening import generator_input
@@ -72,8 +78,6 @@ __all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device", "u
 #: (the views run as one batch); four cost ~2.2x and push a live fill on a 2-core CPU past
 #: 50 ms (benchmarks/). ``flips=4`` is there for offline work.
 DEFAULT_FLIPS = 2
-#: The (left-right, up-down) mirrorings of the ensemble, in order.
-_FLIPS = ((False, False), (False, True), (True, False), (True, True))
 
 
 def default_model_path() -> Path:
@@ -116,6 +120,9 @@ class Filler:
 
     Attributes:
         name: ``"gan"``.
+        structure: the generator's flip-ensemble predictor and its cache of recent
+            predictions (:class:`~liversynth.fillers.gan_structure.StructurePredictor`;
+            ``structure.cache_entries = 0`` turns the cache off, e.g. to time cold fills).
     """
 
     name = "gan"
@@ -139,7 +146,6 @@ class Filler:
             raise ValueError(f"band_px must be >= 0, got {band_px}")
         if flips not in (1, 2, 4):
             raise ValueError(f"flips must be 1, 2 or 4 (mirror images averaged), got {flips}")
-        self.flips = flips
         self.render = render
         # The module is used as given (not copied): a trainer can wrap the generator it is
         # training, and ``fill`` restores its train/eval mode afterwards.
@@ -148,9 +154,11 @@ class Filler:
         self._window = config.window
         self.band_px = band_px
         self.model_path = model_path
-        param = next(generator.parameters())
-        self._torch_device = param.device
-        self._dtype = param.dtype
+        # The flip ensemble, run through EvalUNet on the CPU (channels-last, BatchNorm folded,
+        # decoder only where the fill reads it: equal to the module's forward to ~1e-6 of the
+        # network range) and cached by exact input (gan_structure).
+        self.structure = StructurePredictor(generator, flips)
+        self._torch_device = self.structure.device
         _limit_threads()
 
     @classmethod
@@ -180,6 +188,11 @@ class Filler:
         return cls(
             generator, config, band_px=band_px, model_path=Path(path), flips=flips, render=render
         )
+
+    @property
+    def flips(self) -> int:
+        """Mirror images averaged per structure prediction."""
+        return self.structure.flips
 
     @property
     def device(self) -> str:
@@ -241,7 +254,10 @@ class Filler:
             jobs.setdefault(box.size, []).append((k, group, box, crop_hu, x))
         out = image
         for same_size in jobs.values():
-            ys = self._ensemble(torch.from_numpy(np.stack([job[4] for job in same_size])))
+            ys = self.structure.predict(
+                torch.from_numpy(np.stack([job[4] for job in same_size])),
+                self._needed([extract(job[1], job[2], pad=0) for job in same_size], appearance),
+            )
             for (k, group, box, crop_hu, _), y in zip(same_size, ys, strict=True):
                 structure = unit_to_hu(y, self._window)
                 crop = self._rendered(
@@ -290,9 +306,12 @@ class Filler:
             zs = np.flatnonzero(sub.any(axis=(1, 2)))
             z0, z1 = int(zs[0]), int(zs[-1]) + 1
             inputs = [self._input(out[z], sub[z], box) for z in range(z0, z1)]
+            needed = self._needed([extract(group, box, pad=0)], appearance)
             ys = np.concatenate(
                 [
-                    self._ensemble(torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])))
+                    self.structure.predict(
+                        torch.from_numpy(np.stack([x for _, x in inputs[i : i + 8]])), needed
+                    )
                     for i in range(0, len(inputs), 8)
                 ]
             )
@@ -367,12 +386,19 @@ class Filler:
             Non-empty bool masks that partition ``mask`` (empty list for an empty mask).
         """
         m = np.asarray(mask, bool)
-        labels, n = ndimage.label(m)
+        bbox = lesion_bbox(m)
+        if bbox is None:
+            return []
+        # Label only the lesions' bounding box (a few % of a 512² slice): the same components,
+        # numbered in the same raster order.
+        y0, _, x0, _ = bbox
+        sub, n = ndimage.label(m[bbox[0] : bbox[1], bbox[2] : bbox[3]])
         if n <= 1:
-            return [m] if n else []
+            return [m]
         fit = self._config.crop_px - 2 * self._margin_px()
         boxes = [
-            (s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)
+            (s[0].start + y0, s[0].stop + y0, s[1].start + x0, s[1].stop + x0)
+            for s in ndimage.find_objects(sub)
         ]
         order = sorted(
             range(n), key=lambda i: -(boxes[i][1] - boxes[i][0]) * (boxes[i][3] - boxes[i][2])
@@ -391,6 +417,8 @@ class Filler:
                 extents.append(boxes[i])
         if len(members) == 1:
             return [m]
+        labels = np.zeros(m.shape, sub.dtype)
+        labels[bbox[0] : bbox[1], bbox[2] : bbox[3]] = sub
         split = [np.isin(labels, np.asarray(ids) + 1) for ids in members]
         split_px = sum(self._box_size(g) ** 2 for g in split)
         return split if split_px < self._box_size(m) ** 2 else [m]
@@ -404,41 +432,29 @@ class Filler:
         # that a lesion filling the crop still has surrounding tissue to match.
         return max(int(np.ceil(self.band_px)) + 1, self._config.crop_px // 8)
 
-    def _ensemble(self, x: torch.Tensor) -> np.ndarray:
-        """Generator outputs for ``(N, C, S, S)`` inputs, each the mean over ``flips`` mirrors.
+    def _needed(
+        self, crop_masks: list[np.ndarray], appearance: Appearance | None
+    ) -> tuple[int, int, int, int]:
+        """The crop pixels whose structure the fill uses: the lesions' box plus a margin.
 
-        Returns:
-            ``(N, S, S)`` outputs in the network range.
+        The composite reads up to ``band_px + 1`` px from the lesion, the renderer up to
+        :func:`~liversynth.fillers.lesion_render.structure_margin_px` from its box.
         """
-        flips = _FLIPS[: self.flips]
-        views = torch.cat([_mirror(x, lr, ud) for lr, ud in flips])
-        y = torch.from_numpy(self._run(views))[:, 0].reshape(len(flips), x.shape[0], *x.shape[-2:])
-        restored = [_mirror(y[k], lr, ud) for k, (lr, ud) in enumerate(flips)]
-        return torch.stack(restored).mean(0).numpy()
-
-    def _run(self, x: torch.Tensor) -> np.ndarray:
-        """The generator on a ``(N, C, S, S)`` input, in eval mode (module docstring: why)."""
-        generator = self._generator
-        was_training = generator.training
-        generator.eval()
-        try:
-            with torch.inference_mode():
-                y = generator(x.to(self._torch_device, self._dtype))
-                return y.float().cpu().numpy()
-        finally:
-            if was_training:
-                generator.train()
+        boxes = [b for b in (lesion_bbox(m) for m in crop_masks) if b is not None]
+        margin = int(np.ceil(self.band_px)) + 1
+        if self.render is not None:
+            margin = max(margin, structure_margin_px(appearance, self.band_px, self.render))
+        return (
+            min(b[0] for b in boxes) - margin,
+            max(b[1] for b in boxes) + margin,
+            min(b[2] for b in boxes) - margin,
+            max(b[3] for b in boxes) + margin,
+        )
 
 
 def _rng(seed: int | None, group: int) -> np.random.Generator:
     """The generator of one lesion group's grain: fixed by (seed, group)."""
     return np.random.default_rng(np.random.SeedSequence([(seed or 0) & 0xFFFFFFFF, group]))
-
-
-def _mirror(t: torch.Tensor, left_right: bool, up_down: bool) -> torch.Tensor:
-    """``t`` (``(..., H, W)``) mirrored; applying it twice gives ``t`` back."""
-    dims = [d for d, on in ((-1, left_right), (-2, up_down)) if on]
-    return torch.flip(t, dims) if dims else t
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

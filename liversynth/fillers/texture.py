@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import ndimage
 
 #: The residual keeps detail finer than this (px): CT noise and parenchymal grain.
@@ -86,11 +87,20 @@ def fallback_noise(sigma_hu: float = 15.0) -> NoiseModel:
 
 def _acf(res: np.ndarray, region: np.ndarray) -> np.ndarray:
     """Masked autocorrelation of ``res`` over ``region`` at lags ``±MAX_LAG_PX`` (2-D)."""
-    h, w = res.shape
-    shape = (h + MAX_LAG_PX + 1, w + MAX_LAG_PX + 1)
-    r = np.where(region, res, 0.0)
+    # Only the region's bounding box holds non-zero products, and any FFT period of at least
+    # its side + MAX_LAG_PX gives the exact linear correlation at these lags: take the box and
+    # a fast FFT length (a 128 px crop padded to its side + 9 = 137, a prime, costs ~6x more).
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    reg = region[box]
+    h, w = reg.shape
+    shape = (
+        sp_fft.next_fast_len(h + MAX_LAG_PX + 1, real=True),
+        sp_fft.next_fast_len(w + MAX_LAG_PX + 1, real=True),
+    )
+    r = np.where(reg, res[box], 0.0)
     fr = np.fft.rfft2(r, shape)
-    fm = np.fft.rfft2(region.astype(np.float64), shape)
+    fm = np.fft.rfft2(reg.astype(np.float64), shape)
     num = np.fft.irfft2(fr * np.conj(fr), shape)
     den = np.fft.irfft2(fm * np.conj(fm), shape)
     lags = np.r_[0 : MAX_LAG_PX + 1, -MAX_LAG_PX:0]
@@ -112,6 +122,46 @@ def _kernel_from_acf(acf: np.ndarray) -> np.ndarray:
     return kernel * (np.sqrt(max(acf[half, half], 0.0)) / total) if total > 0 else grid
 
 
+def inplane_box(where: np.ndarray, margin_px: int) -> tuple[slice, slice] | None:
+    """Rows and columns of ``where``'s bounding box (over all slices) grown by ``margin_px``.
+
+    Clipped to the array; ``None`` when ``where`` is empty. A filter of radius ``margin_px``
+    evaluated on ``where`` gives the same values on this box as on the whole array (the box
+    reaches the array's edge wherever the filter would).
+    """
+    w = np.asarray(where, bool)
+    flat = np.asarray(w.any(axis=0)) if w.ndim == 3 else w
+    rows, cols = np.flatnonzero(flat.any(axis=1)), np.flatnonzero(flat.any(axis=0))
+    if rows.size == 0:
+        return None
+    return (
+        slice(max(int(rows[0]) - margin_px, 0), min(int(rows[-1]) + 1 + margin_px, flat.shape[0])),
+        slice(max(int(cols[0]) - margin_px, 0), min(int(cols[-1]) + 1 + margin_px, flat.shape[1])),
+    )
+
+
+def in_plane_distance(mask: np.ndarray, max_px: float | None = None) -> np.ndarray:
+    """Euclidean distance (px) to the nearest mask pixel, in-plane per slice for a stack.
+
+    A slice of a stack without lesion gets 1e9 everywhere (no ring on it). With ``max_px``,
+    only the mask's box grown by ``max_px`` is measured (exactly: every mask pixel lies in
+    it) and the rest is ``inf``.
+    """
+    m = np.asarray(mask, bool)
+    if m.ndim == 2:
+        return in_plane_distance(m[None], max_px)[0]
+    if max_px is None:
+        return np.stack([ndimage.distance_transform_edt(~s) if s.any() else s + 1e9 for s in m])
+    out = np.full(m.shape, np.inf)
+    for z, s in enumerate(m):
+        box = inplane_box(s, int(np.ceil(max_px)) + 1)
+        if box is None:
+            out[z] = 1e9
+        else:
+            out[z][box] = ndimage.distance_transform_edt(~s[box])
+    return out
+
+
 def noise_region(
     image_hu: np.ndarray,
     mask: np.ndarray,
@@ -119,48 +169,70 @@ def noise_region(
     *,
     ring_px: tuple[float, float] = (3.0, 24.0),
     outlier_mad: float = 3.5,
+    distance_px: np.ndarray | None = None,
 ) -> np.ndarray:
     """Where the noise is measured: liver (or soft tissue) in a ring around the lesion.
 
     Vessels and other outliers (beyond ``outlier_mad`` robust standard deviations of the
     ring's HU) are left out: they are anatomy, not grain. Works on 2-D slices and 3-D stacks (in-plane
-    distances per slice).
+    distances per slice). ``distance_px``: :func:`in_plane_distance` of ``mask`` when the
+    caller has it already (the result is the same).
     """
+    return noise_regions(
+        image_hu, mask, liver, ring_px=ring_px, outlier_mads=(outlier_mad,), distance_px=distance_px
+    )[0]
+
+
+def noise_regions(
+    image_hu: np.ndarray,
+    mask: np.ndarray,
+    liver: np.ndarray | None,
+    *,
+    ring_px: tuple[float, float] = (3.0, 24.0),
+    outlier_mads: tuple[float, ...] = (3.5,),
+    distance_px: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """:func:`noise_region` for several ``outlier_mad`` values, sharing the ring and its statistics."""
     img = np.asarray(image_hu, np.float64)
-    m = np.asarray(mask, bool)
-    if m.ndim == 3:
-        dist = np.stack([ndimage.distance_transform_edt(~s) if s.any() else s + 1e9 for s in m])
-    else:
-        dist = ndimage.distance_transform_edt(~m)
+    dist = in_plane_distance(mask) if distance_px is None else distance_px
     ring = (dist >= ring_px[0]) & (dist <= ring_px[1]) & (img > -50.0) & (img < 250.0)
     if liver is not None:
         in_liver = ring & np.asarray(liver, bool)
         if in_liver.sum() >= MIN_REGION_PX:
             ring = in_liver
     if ring.sum() < MIN_REGION_PX:
-        return ring
+        return [ring for _ in outlier_mads]
     vals = img[ring]
     med = np.median(vals)
     mad = 1.4826 * np.median(np.abs(vals - med)) + 1.0
-    # Erode by one pixel so the residual of a vessel's edge does not count either.
-    keep = ring & (np.abs(img - med) <= outlier_mad * mad)
-    structure = np.ones((1, 3, 3), bool) if keep.ndim == 3 else np.ones((3, 3), bool)
-    return (
-        np.asarray(ndimage.binary_erosion(keep, structure))
-        if keep.sum() > 4 * MIN_REGION_PX
-        else keep
-    )
+    deviation = np.abs(img - med)
+    structure = np.ones((1, 3, 3), bool) if ring.ndim == 3 else np.ones((3, 3), bool)
+    regions = []
+    for outlier_mad in outlier_mads:
+        keep = ring & (deviation <= outlier_mad * mad)
+        # Erode by one pixel so the residual of a vessel's edge does not count either.
+        regions.append(
+            np.asarray(ndimage.binary_erosion(keep, structure))
+            if keep.sum() > 4 * MIN_REGION_PX
+            else keep
+        )
+    return regions
 
 
-def estimate_noise(image_hu: np.ndarray, region: np.ndarray) -> NoiseModel:
-    """The noise model of ``image_hu`` (``(H, W)`` or ``(Z, H, W)``) measured in ``region``."""
+def estimate_noise(
+    image_hu: np.ndarray, region: np.ndarray, *, residual_hu: np.ndarray | None = None
+) -> NoiseModel:
+    """The noise model of ``image_hu`` (``(H, W)`` or ``(Z, H, W)``) measured in ``region``.
+
+    ``residual_hu``: :func:`residual` of ``image_hu`` when the caller has it already.
+    """
     img = np.asarray(image_hu, np.float64)
     reg = np.asarray(region, bool)
     if img.ndim == 2:
         img, reg = img[None], reg[None]
     if reg.sum() < MIN_REGION_PX:
         return fallback_noise()
-    res = residual(img)
+    res = residual(img) if residual_hu is None else np.asarray(residual_hu).reshape(img.shape)
     acfs, weights = [], []
     for z in range(img.shape[0]):
         if reg[z].sum() >= MIN_REGION_PX // 2:
@@ -213,17 +285,30 @@ def match_marginal(noise: np.ndarray, reference: np.ndarray) -> np.ndarray:
     flat = np.asarray(noise, np.float64).ravel()
     if ref.size < 2 or flat.size == 0:
         return np.asarray(noise, np.float64)
-    ranks = np.empty(flat.size)
-    ranks[np.argsort(flat, kind="stable")] = (np.arange(flat.size) + 0.5) / flat.size
-    return np.interp(ranks, (np.arange(ref.size) + 0.5) / ref.size, ref).reshape(np.shape(noise))
+    # The value of rank k is interp((k + 0.5) / n): interpolate the sorted ranks once (a
+    # monotone query, ~15x faster than the same values in pixel order) and scatter them back.
+    # Without ties the unstable (SIMD) sort gives the stable sort's order; with ties, the
+    # stable one decides, so the result never depends on the sort used.
+    order = np.argsort(flat)
+    ordered = flat[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        order = np.argsort(flat, kind="stable")
+    out = np.empty(flat.size)
+    out[order] = np.interp(
+        (np.arange(flat.size) + 0.5) / flat.size, (np.arange(ref.size) + 0.5) / ref.size, ref
+    )
+    return out.reshape(np.shape(noise))
 
 
-def marginal_sample(image_hu: np.ndarray, region: np.ndarray) -> np.ndarray:
+def marginal_sample(
+    image_hu: np.ndarray, region: np.ndarray, *, residual_hu: np.ndarray | None = None
+) -> np.ndarray:
     """The residual values of ``image_hu`` in ``region`` with the ring's vessels kept.
 
     The region of :func:`noise_region` leaves vessels out (they would bias the spectrum); the
     marginal keeps everything up to 8 robust standard deviations (a lesion's tails).
+    ``residual_hu``: :func:`residual` of ``image_hu`` when the caller has it already.
     """
-    res = residual(image_hu)
+    res = residual(image_hu) if residual_hu is None else residual_hu
     vals = res[np.asarray(region, bool)]
     return vals - vals.mean() if vals.size else vals

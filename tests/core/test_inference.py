@@ -71,7 +71,9 @@ def test_fill_changes_only_the_lesion_and_its_band(filler, centre, radius):
     # bit-identical, not just close
     assert np.array_equal(out[far].view(np.uint32), hu[far].view(np.uint32))
     expected, part = _generator_on_crop(filler, hu, mask)
-    assert np.array_equal(out[part][mask[part]], expected[mask[part]])
+    # The filler runs the generator through EvalUNet (channels-last, BatchNorm folded): the
+    # same network, equal to the module's forward up to float rounding (~1e-6 of the range).
+    np.testing.assert_allclose(out[part][mask[part]], expected[mask[part]], atol=1e-3)
     band = ~mask & ~far
     gen_full = hu.copy()
     gen_full[part] = expected
@@ -101,7 +103,9 @@ def test_large_lesion_gets_a_larger_crop(filler):
     far = _distance_to(mask) >= filler.band_px + 1
     assert np.array_equal(out[far], hu[far])
     expected, part = _generator_on_crop(filler, hu, mask)
-    assert np.array_equal(out[part][mask[part]], expected[mask[part]])
+    # The filler runs the generator through EvalUNet (channels-last, BatchNorm folded): the
+    # same network, equal to the module's forward up to float rounding (~1e-6 of the range).
+    np.testing.assert_allclose(out[part][mask[part]], expected[mask[part]], atol=1e-3)
 
 
 def test_empty_mask_returns_a_float32_copy(filler):
