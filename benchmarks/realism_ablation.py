@@ -12,7 +12,8 @@ Two held-back sets, never used to choose anything:
 
 Variants (``RenderOptions``): the plain generator output (the old engine), grain as white noise,
 grain with the liver's noise power spectrum, + histogram matching (the default), + seam noise,
-+ the grain's local amplitude envelope (``envelope=0.4``, not the default). ``--split train,val`` scores the
++ the grain's local amplitude envelope (``envelope=0.4``, not the default), and the
+tumour-prior options of round 3 (:mod:`liversynth.fillers.tumour_grain`; none the default). ``--split train,val`` scores the
 lesions the renderer's choices were made on; the published table uses the test split.
 For each: the judge's AUC (mean ± std over folds and repeats), texture and noise-power ratios,
 attenuation error and inside-lesion MAE. Writes JSON and prints a Markdown table.
@@ -51,6 +52,13 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "+ histogram matched (default)": RenderOptions(),
     "+ seam noise in the band": RenderOptions(seam=True),
     "+ local grain amplitude (envelope 0.4)": RenderOptions(envelope=0.4),
+    # Round 3: the tumour-texture prior (liversynth/fillers/tumour_prior.json, training lesions).
+    "+ per-band grain (tumour prior)": RenderOptions(band_grain=True),
+    "+ tumour residual marginal": RenderOptions(tumour_marginal=True),
+    "+ intensity-dependent amplitude (slope 0.3)": RenderOptions(intensity_slope=0.3),
+    "+ tumour histogram shape (weight 0.5)": RenderOptions(lesion_histogram=0.5),
+    "+ edge-free deficit": RenderOptions(edge_free_deficit=True),
+    "+ deep-core deficit": RenderOptions(deep_deficit=True),
 }
 
 
@@ -133,10 +141,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--split", default="test", help="comma-separated splits of --data to score (default test)"
     )
+    p.add_argument(
+        "--variants",
+        default="",
+        help="only the variants whose name contains one of these (comma-separated)",
+    )
+    p.add_argument(
+        "--max-lesion-px",
+        type=int,
+        default=0,
+        help="score only lesion slices with fewer lesion pixels (0: all); e.g. 2100 for small ones",
+    )
     args = p.parse_args(argv)
+    wanted = [w for w in args.variants.split(",") if w]
     splits = tuple(args.split.split(","))
     name = "held-out lesions" if splits == ("test",) else f"{'+'.join(splits)} lesions"
-    sets = {name: lesion_samples(args.data, splits)}
+    lesions = lesion_samples(args.data, splits)
+    if args.max_lesion_px > 0:
+        lesions = [t for t in lesions if int(t[1].sum()) < args.max_lesion_px]
+        name = f"{name} < {args.max_lesion_px} px"
+    sets = {name: lesions}
     if args.healthy is not None:
         sets["healthy liver (disc)"] = healthy_samples(args.healthy)
     result: dict[str, Any] = {}
@@ -145,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|",
     ]
     for name, options in VARIANTS.items():
+        if wanted and not any(w in name for w in wanted):
+            continue
         filler = Filler.from_checkpoint(default_model_path(), device="cpu", render=options)
         for set_name, samples in sets.items():
             r = score(

@@ -443,7 +443,7 @@ class Filler:
         boxes = [b for b in (lesion_bbox(m) for m in crop_masks) if b is not None]
         margin = int(np.ceil(self.band_px)) + 1
         if self.render is not None:
-            margin = max(margin, structure_margin_px(appearance, self.band_px))
+            margin = max(margin, structure_margin_px(appearance, self.band_px, self.render))
         return (
             min(b[0] for b in boxes) - margin,
             max(b[1] for b in boxes) + margin,

@@ -63,6 +63,17 @@ from liversynth.fillers.texture import (
     residual,
     synthesize_noise,
 )
+from liversynth.fillers.tumour_grain import (
+    BANDS_PX,
+    SLOPE_SMOOTH_PX,
+    band_gains,
+    deep_core,
+    heteroscedastic,
+    inside_band_var,
+    lesion_histogram,
+    load_prior,
+    tumour_marginal,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,12 @@ class RenderOptions:
     z_coherent: bool = True
     deficit_only: bool = True
     envelope: float = 0.0
+    band_grain: bool = False
+    tumour_marginal: bool = False
+    intensity_slope: float = 0.0
+    lesion_histogram: float = 0.0
+    edge_free_deficit: bool = False
+    deep_deficit: bool = False
 
 
 DEFAULT_RENDER = RenderOptions()
@@ -108,7 +125,9 @@ def _reach_px(sigma_px: float) -> int:
     return int(4.0 * sigma_px + 0.5)
 
 
-def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
+def structure_margin_px(
+    appearance: Appearance | None, band_px: float, options: RenderOptions | None = None
+) -> int:
     """How far beyond the lesion's bounding box :func:`render_lesion` reads ``structure_hu``.
 
     The grain's deficit reads the structure through :func:`_band_var`'s Gaussian (8 px), the
@@ -116,9 +135,15 @@ def structure_margin_px(appearance: Appearance | None, band_px: float) -> int:
     first smooths the structure (``GRAIN_SIGMA_PX``: 6 px more). The ``gan`` engine computes
     the structure only that far from the lesion (the network's decoder is most of a fill's
     time), so a step that reads it further out must extend this function
-    (tests/core/test_fill_speed.py checks it).
+    (tests/core/test_fill_speed.py checks it). Of the tumour-prior ``options``, the per-band
+    grain reads it through the coarsest band's Gaussian (16 px) and the intensity slope through
+    a 1.5 px smoothing (tests/core/test_tumour_grain.py checks them).
     """
     reach = max(_reach_px(NOISE_BAND_PX), int(np.ceil(band_px)) + 1)
+    if options is not None and options.band_grain:
+        reach = max(reach, _reach_px(BANDS_PX[-1][1]))
+    if options is not None and options.intensity_slope:
+        reach = max(reach, _reach_px(SLOPE_SMOOTH_PX))
     if appearance is not None and appearance.contrast_hu is not None:
         reach += _reach_px(GRAIN_SIGMA_PX)
     return reach
@@ -211,7 +236,16 @@ def render_lesion(
             model = replace(model, z_correlation=0.0)
         # The structure already has some fine detail; the grain makes up what it lacks in the
         # noise band (σ < NOISE_BAND_PX), measured against the liver in the same band.
-        ratio = _band_var(s, _in_plane_erosion(m)) / max(_band_var(image_hu, region), 1.0)
+        liver_var = max(_band_var(image_hu, region), 1.0)
+        deep = deep_core(m) if options.deep_deficit else None
+        if options.deep_deficit:
+            ratio = (
+                _band_var(s, deep) / liver_var if deep is not None else load_prior().structure_share
+            )
+        elif options.edge_free_deficit:
+            ratio = inside_band_var(s, m, NOISE_BAND_PX) / liver_var
+        else:
+            ratio = _band_var(s, _in_plane_erosion(m)) / liver_var
         if not options.deficit_only:
             ratio = 0.0
         deficit = model.sigma_hu * np.sqrt(max(1.0 - ratio, 0.0))
@@ -220,11 +254,17 @@ def render_lesion(
         else:
             noise = rng.standard_normal(m.shape) * model.sigma_hu
         noise = _modulate(noise, options.envelope, rng)
-        if options.match_histogram:
+        if options.tumour_marginal:
+            noise = tumour_marginal(noise, load_prior().quantiles, model.sigma_hu)
+        elif options.match_histogram:
             sample = marginal_sample(image_hu, loose, residual_hu=res)
             if sample.size >= 20:
                 noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
-        out = s + noise * (deficit / model.sigma_hu)
+        noise = heteroscedastic(noise, s, m, options.intensity_slope)
+        if options.band_grain:
+            out = s + band_gains(noise, s, image_hu, m, region, load_prior().band_gain)
+        else:
+            out = s + noise * (deficit / model.sigma_hu)
         if options.seam and band_px > 0:
             w = np.stack([blend_weight(mz, band_px) for mz in m]).astype(np.float64)
             band = (w > 0) & (w < 1)
@@ -234,6 +274,8 @@ def render_lesion(
             # 2w(1 − w)·σ², which restores the blend's lost variance.
             seam[band] = extra[band] * np.sqrt(2.0 * (1.0 - w[band]) / w[band])
             out = out + seam
+    if options.lesion_histogram > 0:
+        out = lesion_histogram(out, m, load_prior().lesion_quantiles, options.lesion_histogram)
     if appearance.heterogeneity:
         field = mottle_field(m.shape, m, out, rng, spacing_mm)
         out = out + float(appearance.heterogeneity) * HETEROGENEITY_FULL_HU * field
