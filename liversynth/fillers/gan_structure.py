@@ -13,6 +13,7 @@ and gets the bit-identical structure, and any change of the input or of the weig
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -48,6 +49,7 @@ class StructurePredictor:
         self._fast = EvalUNet(generator) if supported(generator) else None  # type: ignore[arg-type]
         self._cache: OrderedDict[tuple[object, ...], np.ndarray] = OrderedDict()
         self.cache_entries = cache_entries
+        self._lock = threading.Lock()  # the cache may be shared by threads filling at once
         #: Predictions served from the cache / computed (for tests and benchmarks).
         self.hits = 0
         self.misses = 0
@@ -69,17 +71,19 @@ class StructurePredictor:
             ``(N, S, S)`` float32 outputs in the network range (a fresh array).
         """
         key = self._key(x, needed)
-        hit = self._cache.get(key) if self.cache_entries > 0 else None
-        if hit is not None:
-            self.hits += 1
-            self._cache.move_to_end(key)
-            return hit.copy()
-        self.misses += 1
+        with self._lock:
+            hit = self._cache.get(key) if self.cache_entries > 0 else None
+            if hit is not None:
+                self.hits += 1
+                self._cache.move_to_end(key)
+                return hit.copy()
+            self.misses += 1
         out = self._ensemble(x, needed)
         if self.cache_entries > 0:
-            self._cache[key] = out.copy()
-            while len(self._cache) > self.cache_entries:
-                self._cache.popitem(last=False)
+            with self._lock:
+                self._cache[key] = out.copy()
+                while len(self._cache) > self.cache_entries:
+                    self._cache.popitem(last=False)
         return out
 
     def _key(self, x: torch.Tensor, needed: Region | None) -> tuple[object, ...]:
