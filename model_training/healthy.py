@@ -39,7 +39,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from liversynth.volume import LIVER, TUMOUR, Case
-from model_training.records import SliceRecord
+from model_training.records import SliceRecord, stored_slice_hu
 
 #: Harmonics 2..4 of the outline; amplitude of each at most this share of the radius.
 MAX_LOBE = 0.12
@@ -194,8 +194,7 @@ def healthy_records(case: Case, params: HealthyParams, *, seed: int) -> list[Sli
         )
         if not blobs.any():
             continue
-        hu = np.asarray(case.volume.hu[z])
-        hu = np.clip(hu, -32768, 32767).astype(np.int16) if hu.dtype != np.int16 else hu.copy()
+        hu = stored_slice_hu(case, int(z))
         ids = sorted(int(i) for i in np.unique(blobs) if i)
         records.append(
             SliceRecord(

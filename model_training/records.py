@@ -137,6 +137,12 @@ def tumour_components(labels: np.ndarray) -> tuple[np.ndarray, int]:
     return comp.astype(dtype), int(n)
 
 
+def stored_slice_hu(case: Case, z: int) -> np.ndarray:
+    """Slice ``z`` of ``case`` as stored in a prepared dataset: int16 HU (a copy, clipped)."""
+    hu = np.asarray(case.volume.hu[z])
+    return np.clip(hu, -32768, 32767).astype(np.int16) if hu.dtype != np.int16 else hu.copy()
+
+
 def extract_case(case: Case) -> list[SliceRecord]:
     """Every slice of ``case`` that shows tumour, as whole-slice records (not split, not saved).
 
@@ -152,8 +158,7 @@ def extract_case(case: Case) -> list[SliceRecord]:
     for z in np.flatnonzero((comp > 0).any(axis=(1, 2))):
         lesion = comp[z]
         liver = (case.labels[z] >= LIVER).astype(np.uint8)
-        hu = np.asarray(case.volume.hu[z])
-        hu = np.clip(hu, -32768, 32767).astype(np.int16) if hu.dtype != np.int16 else hu.copy()
+        hu = stored_slice_hu(case, int(z))
         ids = sorted(int(i) for i in np.unique(lesion) if i)
         records.append(
             SliceRecord(
