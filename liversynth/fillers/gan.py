@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import torch
-from scipy import ndimage
 
 from liversynth.checkpoint import load_model, resolve_device
 from liversynth.fillers.base import Appearance, FillHints
@@ -55,6 +54,7 @@ from liversynth.fillers.compositing import (
     lesion_bbox,
 )
 from liversynth.fillers.gan_structure import StructurePredictor
+from liversynth.fillers.lesion_groups import group_lesions
 from liversynth.fillers.lesion_render import (
     DEFAULT_RENDER,
     RenderOptions,
@@ -374,54 +374,14 @@ class Filler:
         )
 
     def lesion_groups(self, mask: np.ndarray) -> list[np.ndarray]:
-        """Split a mask into groups of nearby lesions, each filled from its own crop.
-
-        Two tumours at opposite ends of the liver would otherwise need one crop spanning both
-        (256 or 384 px instead of 128: 4-9x the work for the same pixels). Components are
-        gathered greedily, largest first, into groups whose bounding box still fits the
-        model's crop with its context margin; the split is used only when its crops hold fewer
-        pixels than the single crop around everything, so it is never slower.
+        """Split a mask into groups of nearby lesions, each filled from its own crop
+        (:func:`~liversynth.fillers.lesion_groups.group_lesions` with this model's crop).
 
         Returns:
             Non-empty bool masks that partition ``mask`` (empty list for an empty mask).
         """
-        m = np.asarray(mask, bool)
-        bbox = lesion_bbox(m)
-        if bbox is None:
-            return []
-        # Label only the lesions' bounding box (a few % of a 512² slice): the same components,
-        # numbered in the same raster order.
-        y0, _, x0, _ = bbox
-        sub, n = ndimage.label(m[bbox[0] : bbox[1], bbox[2] : bbox[3]])
-        if n <= 1:
-            return [m]
-        fit = self._config.crop_px - 2 * self._margin_px()
-        boxes = [
-            (s[0].start + y0, s[0].stop + y0, s[1].start + x0, s[1].stop + x0)
-            for s in ndimage.find_objects(sub)
-        ]
-        order = sorted(
-            range(n), key=lambda i: -(boxes[i][1] - boxes[i][0]) * (boxes[i][3] - boxes[i][2])
-        )
-        members: list[list[int]] = []
-        extents: list[tuple[int, int, int, int]] = []
-        for i in order:
-            for k, extent in enumerate(extents):
-                union = _union(extent, boxes[i])
-                if max(union[1] - union[0], union[3] - union[2]) <= fit:
-                    members[k].append(i)
-                    extents[k] = union
-                    break
-            else:
-                members.append([i])
-                extents.append(boxes[i])
-        if len(members) == 1:
-            return [m]
-        labels = np.zeros(m.shape, sub.dtype)
-        labels[bbox[0] : bbox[1], bbox[2] : bbox[3]] = sub
-        split = [np.isin(labels, np.asarray(ids) + 1) for ids in members]
-        split_px = sum(self._box_size(g) ** 2 for g in split)
-        return split if split_px < self._box_size(m) ** 2 else [m]
+        fit_px = self._config.crop_px - 2 * self._margin_px()
+        return group_lesions(mask, fit_px, self._box_size)
 
     def _box_size(self, mask: np.ndarray) -> int:
         box = self.crop_for(mask)
@@ -455,8 +415,3 @@ class Filler:
 def _rng(seed: int | None, group: int) -> np.random.Generator:
     """The generator of one lesion group's grain: fixed by (seed, group)."""
     return np.random.default_rng(np.random.SeedSequence([(seed or 0) & 0xFFFFFFFF, group]))
-
-
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """The bounding box ``(y0, y1, x0, x1)`` holding two boxes."""
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
