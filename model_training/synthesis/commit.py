@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from liversynth.atomic import atomic_write, remove_stale_temps
+from liversynth.atomic import atomic_write, fsync_dir, remove_stale_temps
 from liversynth.errors import DiskFullError
 from liversynth.export.provenance import file_sha256
 
@@ -92,19 +92,6 @@ def _top_level(rels: list[str]) -> list[str]:
     return tops
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _remove(path: Path, trash: Path) -> None:
     """Remove a file or (renamed away first, so it vanishes at once) a folder."""
     if path.is_dir() and not path.is_symlink():
@@ -134,7 +121,7 @@ def commit_item(out: Path, stage: Path, rels: list[str]) -> list[str]:
     trash = out / STAGING / "trash"
     # 1. Uncommit the old item (if any): from now on its files are debris, not an item.
     (out / marker).unlink(missing_ok=True)
-    _fsync_dir((out / marker).parent)
+    fsync_dir((out / marker).parent)
     # 2. Move the new files (a series folder in one rename).
     for top in _top_level(rels):
         if top == marker:
@@ -144,11 +131,11 @@ def commit_item(out: Path, stage: Path, rels: list[str]) -> list[str]:
         if final.exists():
             _remove(final, trash)
         os.replace(stage / top, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     # 3. Commit: the sidecar, last.
     (out / marker).parent.mkdir(parents=True, exist_ok=True)
     os.replace(stage / marker, out / marker)
-    _fsync_dir((out / marker).parent)
+    fsync_dir((out / marker).parent)
     shutil.rmtree(stage, ignore_errors=True)
     return rels
 
@@ -222,10 +209,10 @@ def clear_previous_run(out: Path) -> None:
     """
     (out / MANIFEST).unlink(missing_ok=True)
     (out / "dataset.json").unlink(missing_ok=True)
-    _fsync_dir(out)
+    fsync_dir(out)
     for marker in committed_markers(out):
         (out / marker).unlink(missing_ok=True)
-    _fsync_dir(out)
+    fsync_dir(out)
     remove_debris(out)
 
 
