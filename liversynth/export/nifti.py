@@ -18,6 +18,43 @@ def synthetic_description(provenance: dict[str, Any]) -> str:
     return ("SYNTHETIC LiverSynth" + (f" {filler}" if filler else ""))[:64]
 
 
+def save_synthetic_pair(
+    hu_zyx: np.ndarray,
+    labels_zyx: np.ndarray,
+    spacing_mm: SpacingZYX,
+    image_path: str | Path,
+    label_path: str | Path,
+    *,
+    description: str,
+    affine_lps: np.ndarray | None = None,
+    voxel_order: str | None = None,
+) -> tuple[Path, Path]:
+    """Write a synthetic image and its labels (uint8), each atomically, in one geometry.
+
+    Both get the same patient space (``affine_lps``), voxel order and header ``descrip``
+    (``description``: :func:`synthetic_description`). The caller checks shapes and values.
+
+    Returns:
+        ``(image path, labels path)``.
+    """
+    image, labels = (
+        save_nifti(
+            array,
+            spacing_mm,
+            target,
+            labels=is_labels,
+            affine_lps=affine_lps,
+            voxel_order=voxel_order,
+            description=description,
+        )
+        for array, target, is_labels in (
+            (hu_zyx, image_path, False),
+            (np.asarray(labels_zyx).astype(np.uint8), label_path, True),
+        )
+    )
+    return image, labels
+
+
 def save_nifti_with_labels(
     hu_zyx: np.ndarray,
     labels: np.ndarray,
@@ -60,21 +97,15 @@ def save_nifti_with_labels(
     if lab.size and (lab.min() < 0 or lab.max() > 2):
         raise ValueError(f"labels must be 0/1/2, found {np.unique(lab)[:10].tolist()}")
     check_provenance(provenance)  # before writing anything
-    description = synthetic_description(provenance)
-    image, label_path = (
-        save_nifti(
-            array,
-            spacing_mm,
-            target,
-            labels=is_labels,
-            affine_lps=affine_lps,
-            voxel_order=voxel_order,
-            description=description,
-        )
-        for array, target, is_labels in (
-            (hu, out_path_image, False),
-            (lab.astype(np.uint8), out_path_labels, True),
-        )
+    image, label_path = save_synthetic_pair(
+        hu,
+        lab,
+        spacing_mm,
+        out_path_image,
+        out_path_labels,
+        description=synthetic_description(provenance),
+        affine_lps=affine_lps,
+        voxel_order=voxel_order,
     )
     record = dict(provenance)
     record.setdefault("labels_file", Path(label_path).name)

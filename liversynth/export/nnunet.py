@@ -23,9 +23,8 @@ import nibabel as nib
 import numpy as np
 
 from liversynth.atomic import atomic_write
-from liversynth.export.nifti import synthetic_description
+from liversynth.export.nifti import save_synthetic_pair, synthetic_description
 from liversynth.export.provenance import write_sidecar
-from liversynth.io import save_nifti
 from liversynth.typing import SpacingZYX
 
 FILE_ENDING = ".nii.gz"
@@ -75,20 +74,16 @@ def write_nnunet_case(
     image_path, label_path = case_paths(root, case_id)
     image_path.parent.mkdir(parents=True, exist_ok=True)
     label_path.parent.mkdir(parents=True, exist_ok=True)
-    description = synthetic_description(provenance or {})
-    for array, target, is_labels in (
-        (hu_zyx, image_path, False),
-        (labels_zyx.astype(np.uint8), label_path, True),
-    ):
-        save_nifti(
-            array,
-            spacing_mm,
-            target,
-            labels=is_labels,
-            affine_lps=affine_lps,
-            voxel_order=voxel_order,
-            description=description,
-        )
+    save_synthetic_pair(
+        hu_zyx,
+        labels_zyx,
+        spacing_mm,
+        image_path,
+        label_path,
+        description=synthetic_description(provenance or {}),
+        affine_lps=affine_lps,
+        voxel_order=voxel_order,
+    )
     written = [image_path, label_path]
     if provenance is not None:
         prov = Path(root) / "provenance" / f"{case_id}{FILE_ENDING}"
