@@ -15,11 +15,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -160,8 +162,11 @@ def _pump(app: Any, seconds: float) -> None:
         time.sleep(0.002)
 
 
-def brush(ctx: BenchContext) -> dict[str, Any]:
-    """Brush release → updated fill on screen (see the module docstring)."""
+@contextlib.contextmanager
+def case_window(ctx: BenchContext, name: str) -> Iterator[tuple[Any, Any]]:
+    """A real, shown :class:`~liversynth_gui.main_window.MainWindow` (background worker,
+    1600x1000, offscreen) on the tumour case's demo slice with filler ``name`` (``"gan"`` = the
+    bundled model); yields ``(window, app)`` and closes it without leaving autosaves."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore
 
@@ -169,10 +174,10 @@ def brush(ctx: BenchContext) -> dict[str, Any]:
     from liversynth.authoring.opening import demo_slice
     from liversynth.fillers.gan import default_model_path
     from liversynth_gui.app import make_app
-    from liversynth_gui.fill_controller import DEBOUNCE_MS, build_filler
+    from liversynth_gui.fill_controller import build_filler
     from liversynth_gui.main_window import MainWindow, WindowOptions
 
-    case, source = ctx.tumour_case
+    case, _source = ctx.tumour_case
     app = make_app([sys.argv[0]])
     settings = QtCore.QSettings(str(ctx.scratch / "gui.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(
@@ -186,21 +191,14 @@ def brush(ctx: BenchContext) -> dict[str, Any]:
     window.resize(1600, 1000)
     window.show()
     try:
-        model = default_model_path()
-        name = "gan" if model.is_file() and not ctx.quick else "mean"
-        filler = build_filler(name, str(model) if name == "gan" else None)
-        window.worker.set_filler(filler)
+        model = str(default_model_path()) if name == "gan" else None
+        window.worker.set_filler(build_filler(name, model))
         window.doc.open_case(case, source=CaseSource())
-        window.doc.set_filler(name, str(model) if name == "gan" else None)
+        window.doc.set_filler(name, model)
         z = demo_slice(case.labels)
         window.doc.set_slice(int(z if z is not None else case.volume.shape[0] // 2))
         _pump(app, 0.5)
-        n = 2 if ctx.quick else 20
-        points = _liver_points(case, window.doc.slice_index, n)
-        results = {
-            f"debounce {DEBOUNCE_MS} ms (as shipped)": _trials(window, app, points, DEBOUNCE_MS),
-            "no debounce": _trials(window, app, points, 0),
-        }
+        yield window, app
     finally:
         window.doc.mark_clean()
         window.files.autosaver.discard()
@@ -208,6 +206,22 @@ def brush(ctx: BenchContext) -> dict[str, Any]:
         window.worker.shutdown()
         window.deleteLater()
         app.processEvents()
+
+
+def brush(ctx: BenchContext) -> dict[str, Any]:
+    """Brush release → updated fill on screen (see the module docstring)."""
+    from liversynth.fillers.gan import default_model_path
+    from liversynth_gui.fill_controller import DEBOUNCE_MS
+
+    case, source = ctx.tumour_case
+    name = "gan" if default_model_path().is_file() and not ctx.quick else "mean"
+    with case_window(ctx, name) as (window, app):
+        n = 2 if ctx.quick else 20
+        points = _liver_points(case, window.doc.slice_index, n)
+        results = {
+            f"debounce {DEBOUNCE_MS} ms (as shipped)": _trials(window, app, points, DEBOUNCE_MS),
+            "no debounce": _trials(window, app, points, 0),
+        }
     return {
         "case": source,
         "filler": name,

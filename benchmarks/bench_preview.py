@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_gui import TRIAL_TIMEOUT_S, _liver_points, _pump
+from benchmarks.bench_gui import TRIAL_TIMEOUT_S, _liver_points, _pump, case_window
 from benchmarks.context import DEFAULT_DATA, BenchContext
 from benchmarks.stats import load_average, scaled, summarize
 
@@ -107,32 +106,8 @@ def _trials(window: Any, app: Any, points: list[tuple[int, int]], preview: bool)
 
 def run(ctx: BenchContext, trials: int = 12) -> dict[str, Any]:
     """Both variants on one window, alternating blocks so that load drift hits both."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import QtCore
-
-    from liversynth.authoring import CaseSource
-    from liversynth.authoring.opening import demo_slice
-    from liversynth.fillers.gan import default_model_path
-    from liversynth_gui.app import make_app
-    from liversynth_gui.fill_controller import build_filler
-    from liversynth_gui.main_window import MainWindow, WindowOptions
-
     case, source = ctx.tumour_case
-    app = make_app([sys.argv[0]])
-    settings = QtCore.QSettings(str(ctx.scratch / "gui.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(
-        WindowOptions(autosave_dir=ctx.scratch / "autosave", cache_dir=None, settings=settings)
-    )
-    window.resize(1600, 1000)
-    window.show()
-    try:
-        model = default_model_path()
-        window.worker.set_filler(build_filler("gan", str(model)))
-        window.doc.open_case(case, source=CaseSource())
-        window.doc.set_filler("gan", str(model))
-        z = demo_slice(case.labels)
-        window.doc.set_slice(int(z if z is not None else case.volume.shape[0] // 2))
-        _pump(app, 0.5)
+    with case_window(ctx, "gan") as (window, app):
         points = _liver_points(case, window.doc.slice_index, trials)
         half = max(1, trials // 2)
         blocks = [
@@ -141,13 +116,6 @@ def run(ctx: BenchContext, trials: int = 12) -> dict[str, Any]:
             _trials(window, app, points[half:] or points[:1], True),
             _trials(window, app, points[half:] or points[:1], False),
         ]
-    finally:
-        window.doc.mark_clean()
-        window.files.autosaver.discard()
-        window.close()
-        window.worker.shutdown()
-        window.deleteLater()
-        app.processEvents()
     return {
         "case": source,
         "slice_shape": list(case.volume.shape[1:]),
