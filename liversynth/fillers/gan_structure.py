@@ -70,16 +70,16 @@ class StructurePredictor:
         Returns:
             ``(N, S, S)`` float32 outputs in the network range (a fresh array).
         """
-        key = self._key(x, needed)
+        # The key (a hash of the input and every weight's version) only when a cache is kept.
+        key = self._key(x, needed) if self.cache_entries > 0 else None
         with self._lock:
-            hit = self._cache.get(key) if self.cache_entries > 0 else None
-            if hit is not None:
+            if key is not None and (hit := self._cache.get(key)) is not None:
                 self.hits += 1
                 self._cache.move_to_end(key)
                 return hit.copy()
             self.misses += 1
         out = self._ensemble(x, needed)
-        if self.cache_entries > 0:
+        if key is not None:
             with self._lock:
                 self._cache[key] = out.copy()
                 while len(self._cache) > self.cache_entries:
