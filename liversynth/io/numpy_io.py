@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -23,21 +22,11 @@ from liversynth.io.safe_files import (
     ZipBounds,
     npy_member_header,
     open_zip,
+    read_npy_header,
     require_regular_file,
 )
 from liversynth.typing import SpacingZYX
 from liversynth.volume import Volume
-
-
-def _header(handle: BinaryIO, path: Path) -> tuple[tuple[int, ...], np.dtype]:
-    version = np.lib.format.read_magic(handle)
-    if version == (1, 0):
-        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-    elif version == (2, 0):
-        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-    else:
-        raise LoadError(path, f"unsupported .npy format version {version}")
-    return tuple(int(s) for s in shape), np.dtype(dtype)
 
 
 def _check(path: Path, shape: tuple[int, ...], dtype: np.dtype, limits: Limits | None) -> None:
@@ -65,7 +54,7 @@ def read_numpy_array(
         require_regular_file(path)
         if path.suffix.lower() == ".npy":
             with open(path, "rb") as handle:
-                shape, dtype = _header(handle, path)
+                shape, dtype, _fortran = read_npy_header(handle, path)
             _check(path, shape, dtype, limits)
             arr = np.load(path, allow_pickle=False)
             spacing = None

@@ -23,7 +23,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from liversynth.errors import LoadError
 from liversynth.io.limits import VolumeLimitError
@@ -258,6 +258,30 @@ class ScanBudget:
             )
 
 
+def read_npy_header(
+    handle: IO[bytes], path: str | Path, prefix: str = ""
+) -> tuple[tuple[int, ...], Any, bool]:
+    """``(shape, dtype, fortran_order)`` from the ``.npy`` header at ``handle`` (v1 / v2).
+
+    Raises:
+        LoadError: naming ``path`` (``prefix`` names the member): another version or a header
+            that does not parse.
+    """
+    import numpy as np
+
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+        else:
+            raise LoadError(path, f"{prefix}unsupported .npy version {version}")
+    except (ValueError, SyntaxError, TypeError) as err:
+        raise LoadError(path, f"{prefix}not a valid .npy header ({err})") from None
+    return tuple(int(s) for s in shape), np.dtype(dtype), bool(fortran)
+
+
 def npy_member_header(
     archive: zipfile.ZipFile, name: str, path: str | Path
 ) -> tuple[tuple[int, ...], Any, bool]:
@@ -271,17 +295,7 @@ def npy_member_header(
 
     info = archive.getinfo(name)
     with archive.open(info) as handle:
-        try:
-            version = np.lib.format.read_magic(handle)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-            else:
-                raise LoadError(path, f"{name}: unsupported .npy version {version}")
-        except (ValueError, SyntaxError, TypeError) as err:
-            raise LoadError(path, f"{name}: not a valid .npy header ({err})") from None
-    dtype = np.dtype(dtype)
+        shape, dtype, fortran = read_npy_header(handle, path, f"{name}: ")
     if dtype.hasobject:
         raise LoadError(path, f"{name}: object arrays (pickles) are never loaded")
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
@@ -289,7 +303,7 @@ def npy_member_header(
         raise LoadError(
             path, f"{name}: header announces {declared} bytes, the member holds {info.file_size}"
         )
-    return tuple(int(s) for s in shape), dtype, bool(fortran)
+    return shape, dtype, fortran
 
 
 def check_npz_members(archive: zipfile.ZipFile, path: str | Path) -> None:
