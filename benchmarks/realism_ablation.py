@@ -152,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="score only lesion slices with fewer lesion pixels (0: all); e.g. 2100 for small ones",
     )
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="generator weights (.safetensors) to score (default: the bundled model)",
+    )
     args = p.parse_args(argv)
     wanted = [w for w in args.variants.split(",") if w]
     splits = tuple(args.split.split(","))
@@ -171,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, options in VARIANTS.items():
         if wanted and not any(w in name for w in wanted):
             continue
-        filler = Filler.from_checkpoint(default_model_path(), device="cpu", render=options)
+        filler = Filler.from_checkpoint(
+            args.model or default_model_path(), device="cpu", render=options
+        )
         for set_name, samples in sets.items():
             r = score(
                 filler, samples, Appearance(contrast_hu=0.0) if "healthy" in set_name else None

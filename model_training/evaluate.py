@@ -40,11 +40,11 @@ from liversynth.atomic import atomic_write
 from liversynth.fillers.registry import available_fillers, filler_info, make_filler
 from liversynth.metrics import compare, json_safe
 from liversynth.whitening import whiten_hu
-from liversynth.windowing import PRESETS, to_uint8
+from liversynth.windowing import PRESETS
 from model_training.cli import add_device, add_quiet, subcommand
 from model_training.cli import progress as progress_bar
-from model_training.curves import new_figure
 from model_training.dataset import read_manifest
+from model_training.eval_grid import plot_grid, view_box
 from model_training.realism_eval import (
     DIVERSITY_SEED_OFFSET,
     SLICE_METRICS,
@@ -223,7 +223,7 @@ def evaluate(
             "lesion_px": int(mask.sum()),
             "metrics": {},
         }
-        box = _view_box(mask)
+        box = view_box(mask)
         panels = {"input": whiten_hu(hu, mask, PRESETS["network"])[box]}
         given = blanked(hu, mask, liver) if blank_lesion else hu
         if realism:
@@ -395,43 +395,3 @@ def _pm(mean: float, std: float) -> str:
     if not math.isfinite(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
-
-
-def _view_box(mask: np.ndarray, min_px: int = 64) -> tuple[slice, slice]:
-    """A square around the lesion, twice its size (at least ``min_px``), inside the slice."""
-    ys, xs = np.nonzero(mask)
-    side = max(min_px, 2 * int(max(np.ptp(ys), np.ptp(xs)) + 1))
-    h, w = mask.shape
-    side = min(side, h, w)
-    cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
-    y0 = int(np.clip(cy - side // 2, 0, h - side))
-    x0 = int(np.clip(cx - side // 2, 0, w - side))
-    return slice(y0, y0 + side), slice(x0, x0 + side)
-
-
-def plot_grid(
-    rows: list[dict[str, np.ndarray]], path: Path, row_titles: list[str] | None = None
-) -> None:
-    """The Fig. 6-style grid: one row per slice (titled ``case zK``), abdomen window (W400/L40)."""
-    if not rows:
-        return
-    cols = list(rows[0])
-    fig = new_figure((1.8 * len(cols), 1.8 * len(rows) + 0.3))
-    axes = np.atleast_2d(fig.subplots(len(rows), len(cols), squeeze=False))
-    for r, panels in enumerate(rows):
-        for c, name in enumerate(cols):
-            ax = axes[r, c]
-            ax.imshow(
-                to_uint8(panels[name], PRESETS["abdomen"]),
-                cmap="gray",
-                vmin=0,
-                vmax=255,
-                interpolation="nearest",
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if r == 0:
-                ax.set_title("whitened input" if name == "input" else name, fontsize=9)
-            if c == 0 and row_titles and r < len(row_titles):
-                ax.set_ylabel(row_titles[r], fontsize=8)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80), suffix=".png")

@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +52,7 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
+from liversynth.fillers.gan_runtime import _limit_threads, default_model_path, usable_cores
 from liversynth.fillers.gan_structure import StructurePredictor
 from liversynth.fillers.lesion_groups import group_lesions
 from liversynth.fillers.lesion_render import (
@@ -78,32 +78,6 @@ __all__ = ["DEFAULT_FLIPS", "Filler", "default_model_path", "resolve_device", "u
 #: (the views run as one batch); four cost ~2.2x and push a live fill on a 2-core CPU past
 #: 50 ms (benchmarks/). ``flips=4`` is there for offline work.
 DEFAULT_FLIPS = 2
-
-
-def default_model_path() -> Path:
-    """``resources/models/default.safetensors`` next to the ``liversynth`` package.
-
-    ``resources`` is a top-level package beside ``liversynth`` both in the source tree (and
-    an editable install) and in a wheel's ``site-packages``, so the path is found from this
-    file without importing anything.
-    """
-    return Path(__file__).resolve().parents[2] / "resources" / "models" / "default.safetensors"
-
-
-def usable_cores() -> int:
-    """CPUs this process may run on (its affinity mask), else ``os.cpu_count()``."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _limit_threads() -> None:
-    # torch's intra-op pool defaults to the machine's cores; in a container or under a CPU
-    # affinity mask that can exceed what we may use, and oversubscription multiplies latency.
-    usable = usable_cores()
-    if torch.get_num_threads() > usable:
-        torch.set_num_threads(usable)
 
 
 class Filler:
