@@ -59,6 +59,8 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "+ tumour histogram shape (weight 0.5)": RenderOptions(lesion_histogram=0.5),
     "+ edge-free deficit": RenderOptions(edge_free_deficit=True),
     "+ deep-core deficit": RenderOptions(deep_deficit=True),
+    # Round 4: no bright vessel tail in the grain's histogram.
+    "+ symmetric grain tails": RenderOptions(symmetric_tails=True),
 }
 
 

@@ -93,6 +93,11 @@ class RenderOptions:
             default). On the train/val lesions 0.3 / 0.4 / 0.5 gave judge AUC 0.75 / 0.69 /
             0.68 (stationary 0.86); 0.4 on the test lesions gave 0.882 (stationary 0.877), so
             the gain did not generalise and the default stays 0.
+        symmetric_tails: clip the liver residual's bright (vessel) tail to the depth of its
+            dark tail before histogram matching (:func:`symmetric_tails`). Removes the bright
+            specks the default paints into lesions whose liver ring holds enhancing vessels;
+            the fixed judge did not prefer it (train+val lesions 0.858 vs 0.829, healthy liver
+            0.877 vs 0.651, round 4), so it is not the default.
     """
 
     grain: bool = True
@@ -108,6 +113,7 @@ class RenderOptions:
     lesion_histogram: float = 0.0
     edge_free_deficit: bool = False
     deep_deficit: bool = False
+    symmetric_tails: bool = False
 
 
 DEFAULT_RENDER = RenderOptions()
@@ -174,6 +180,19 @@ def _residual_near(image_hu: np.ndarray, where: np.ndarray) -> np.ndarray:
     return out
 
 
+def symmetric_tails(sample: np.ndarray) -> np.ndarray:
+    """Clip the liver residual's bright tail to the depth of its dark tail (about the median).
+
+    Parenchymal grain is close to symmetric; what makes the liver ring's residual skewed to the
+    bright side is vessels and their halos. Rank-matched into a lesion, that tail becomes bright
+    specks no real hypovascular tumour shows, so the bright tail is cut where the dark one ends
+    (its 0.5th percentile mirrored), and the rest of the distribution is kept.
+    """
+    med = float(np.median(sample))
+    depth = med - float(np.quantile(sample, 0.005))
+    return np.clip(sample, med - depth, med + depth)
+
+
 def _modulate(noise: np.ndarray, log_std: float, rng: np.random.Generator) -> np.ndarray:
     """``noise`` times a smooth log-normal envelope, rescaled to keep its overall std."""
     if log_std <= 0:
@@ -228,7 +247,11 @@ def render_lesion(
         # One distance map and one residual serve the spectrum's region (vessels out) and the
         # histogram's (vessels kept) alike.
         region, loose = noise_regions(
-            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m, 24.0)
+            image_hu,
+            m,
+            liver,
+            outlier_mads=(3.5, 8.0),
+            distance_px=in_plane_distance(m, 24.0),
         )
         res = _residual_near(image_hu, region | loose)
         model = estimate_noise(image_hu, region, residual_hu=res)
@@ -258,6 +281,8 @@ def render_lesion(
             noise = tumour_marginal(noise, load_prior().quantiles, model.sigma_hu)
         elif options.match_histogram:
             sample = marginal_sample(image_hu, loose, residual_hu=res)
+            if options.symmetric_tails and sample.size >= 20:
+                sample = symmetric_tails(sample)
             if sample.size >= 20:
                 noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
         noise = heteroscedastic(noise, s, m, options.intensity_slope)
