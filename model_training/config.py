@@ -77,6 +77,9 @@ class TrainConfig:
         noise_p: share of crops that get noise.
         init_from: a model file (``*.safetensors``) whose generator weights start the run
             (fine-tuning); the discriminator starts fresh. Its architecture must be this run's.
+        l1_lowpass_px: Gaussian σ (px) applied to output and target before the L1 term
+            (0 = plain L1, the paper). L1 then asks only for the lesion's structure and leaves
+            the texture finer than σ to the adversarial term instead of teaching its mean.
     """
 
     data: str | None
@@ -111,6 +114,7 @@ class TrainConfig:
     noise_corr_px: list[float] = field(default_factory=lambda: [0.5, 1.5])
     noise_p: float = 0.8
     init_from: str | None = None
+    l1_lowpass_px: float = 0.0
 
     def __post_init__(self) -> None:
         self.validate()
@@ -130,6 +134,7 @@ class TrainConfig:
             "num_workers",
             "phantom",
             "pretrain_healthy_epochs",
+            "l1_lowpass_px",
         )
         for name in non_negative:
             if getattr(self, name) < 0:

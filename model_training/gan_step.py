@@ -20,7 +20,12 @@ from liversynth.errors import ModelFileError
 from liversynth.networks import ModelConfig, build_discriminator, build_generator
 from model_training import distributed as ddp
 from model_training.config import TrainConfig
-from model_training.losses import adversarial_loss, discriminator_loss, weighted_l1
+from model_training.losses import (
+    adversarial_loss,
+    discriminator_loss,
+    gaussian_lowpass,
+    weighted_l1,
+)
 
 
 @dataclass
@@ -161,7 +166,16 @@ def gan_step(
     with models.autocast:
         g_logits = d(torch.cat([x, fake], 1))
     loss_adv = adversarial_loss(g_logits, True)
-    loss_l1 = weighted_l1(fake, y, m, lesion_weight=cfg.lesion_l1_weight)
+    if cfg.l1_lowpass_px > 0:
+        # Structure-only L1: finer texture is left to the discriminator (see TrainConfig).
+        loss_l1 = weighted_l1(
+            gaussian_lowpass(fake.float(), cfg.l1_lowpass_px),
+            gaussian_lowpass(y.float(), cfg.l1_lowpass_px),
+            m,
+            lesion_weight=cfg.lesion_l1_weight,
+        )
+    else:
+        loss_l1 = weighted_l1(fake, y, m, lesion_weight=cfg.lesion_l1_weight)
     loss_g = cfg.lambda_adv * loss_adv + cfg.lambda_l1 * loss_l1
     models.scaler.scale(loss_g).backward()
     models.scaler.step(models.opt_g)

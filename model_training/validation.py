@@ -96,6 +96,8 @@ def _healthy_and_noise(cfg: TrainConfig) -> dict[str, Any]:
         }
     if cfg.init_from:
         out["init_from"] = cfg.init_from
+    if cfg.l1_lowpass_px:
+        out["l1_lowpass_px"] = cfg.l1_lowpass_px
     return out
 
 
