@@ -52,7 +52,7 @@ from liversynth.fillers.compositing import (
     extract,
     lesion_bbox,
 )
-from liversynth.fillers.gan_runtime import _limit_threads, default_model_path, usable_cores
+from liversynth.fillers.gan_runtime import default_model_path, limit_threads, usable_cores
 from liversynth.fillers.gan_structure import StructurePredictor
 from liversynth.fillers.lesion_groups import group_lesions
 from liversynth.fillers.lesion_render import (
@@ -133,7 +133,7 @@ class Filler:
         # network range) and cached by exact input (gan_structure).
         self.structure = StructurePredictor(generator, flips)
         self._torch_device = self.structure.device
-        _limit_threads()
+        limit_threads()
 
     @classmethod
     def from_checkpoint(

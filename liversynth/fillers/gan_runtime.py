@@ -30,7 +30,7 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _limit_threads() -> None:
+def limit_threads() -> None:
     # torch's intra-op pool defaults to the machine's cores; in a container or under a CPU
     # affinity mask that can exceed what we may use, and oversubscription multiplies latency.
     usable = usable_cores()

@@ -247,11 +247,7 @@ def render_lesion(
         # One distance map and one residual serve the spectrum's region (vessels out) and the
         # histogram's (vessels kept) alike.
         region, loose = noise_regions(
-            image_hu,
-            m,
-            liver,
-            outlier_mads=(3.5, 8.0),
-            distance_px=in_plane_distance(m, 24.0),
+            image_hu, m, liver, outlier_mads=(3.5, 8.0), distance_px=in_plane_distance(m, 24.0)
         )
         res = _residual_near(image_hu, region | loose)
         model = estimate_noise(image_hu, region, residual_hu=res)
@@ -281,9 +277,9 @@ def render_lesion(
             noise = tumour_marginal(noise, load_prior().quantiles, model.sigma_hu)
         elif options.match_histogram:
             sample = marginal_sample(image_hu, loose, residual_hu=res)
-            if options.symmetric_tails and sample.size >= 20:
-                sample = symmetric_tails(sample)
             if sample.size >= 20:
+                if options.symmetric_tails:
+                    sample = symmetric_tails(sample)
                 noise = match_marginal(noise, sample) * (model.sigma_hu / max(sample.std(), 1e-6))
         noise = heteroscedastic(noise, s, m, options.intensity_slope)
         if options.band_grain:
