@@ -166,16 +166,15 @@ def gan_step(
     with models.autocast:
         g_logits = d(torch.cat([x, fake], 1))
     loss_adv = adversarial_loss(g_logits, True)
-    if cfg.l1_lowpass_px > 0:
-        # Structure-only L1: finer texture is left to the discriminator (see TrainConfig).
-        loss_l1 = weighted_l1(
-            gaussian_lowpass(fake.float(), cfg.l1_lowpass_px),
-            gaussian_lowpass(y.float(), cfg.l1_lowpass_px),
-            m,
-            lesion_weight=cfg.lesion_l1_weight,
-        )
-    else:
-        loss_l1 = weighted_l1(fake, y, m, lesion_weight=cfg.lesion_l1_weight)
+    # With l1_lowpass_px > 0 the L1 sees structure only; finer texture is left to the
+    # discriminator (see TrainConfig). At 0 both sides pass through unchanged (the paper's L1).
+    sigma = cfg.l1_lowpass_px
+    loss_l1 = weighted_l1(
+        gaussian_lowpass(fake, sigma),
+        gaussian_lowpass(y, sigma),
+        m,
+        lesion_weight=cfg.lesion_l1_weight,
+    )
     loss_g = cfg.lambda_adv * loss_adv + cfg.lambda_l1 * loss_l1
     models.scaler.scale(loss_g).backward()
     models.scaler.step(models.opt_g)

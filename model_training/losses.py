@@ -64,18 +64,21 @@ def lesion_mae_hu(
 
 
 def gaussian_lowpass(images: torch.Tensor, sigma_px: float) -> torch.Tensor:
-    """``(N, C, H, W)`` images blurred by a Gaussian of ``sigma_px`` (reflect padding; 0 = as is).
+    """``(N, C, H, W)`` images blurred by a Gaussian of ``sigma_px`` (reflect padding), float32.
 
-    Used on both sides of the L1 term (``TrainConfig.l1_lowpass_px``): detail finer than σ no
-    longer counts in L1, so the generator is not taught to average it away.
+    ``sigma_px <= 0`` returns ``images`` itself, unchanged. Used on both sides of the L1 term
+    (``TrainConfig.l1_lowpass_px``): detail finer than σ no longer counts in L1, so the generator
+    is not taught to average it away. The blur runs in float32 (under autocast the output may be
+    bf16/fp16, and L1 is computed in float32 anyway).
     """
     if sigma_px <= 0:
         return images
+    images = images.float()
     radius = max(1, int(3.0 * sigma_px + 0.5))
     radius = min(radius, images.shape[-1] - 1, images.shape[-2] - 1)
     t = torch.arange(-radius, radius + 1, dtype=torch.float32, device=images.device)
     k = torch.exp(-0.5 * (t / sigma_px) ** 2)
-    k = (k / k.sum()).to(images.dtype)
+    k = k / k.sum()
     c = images.shape[1]
     out = F.pad(images, (radius, radius, radius, radius), mode="reflect")
     out = F.conv2d(out, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
