@@ -19,31 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.realism_ablation import lesion_samples
+from benchmarks.realism_ablation import lesion_samples, score
 from liversynth.fillers.gan import Filler
-from liversynth.realism import judge_auc, lesion_features
 
 
 def seed_spread(data: Path, model: Path, seeds: int, split: str = "test") -> list[float]:
     """The judge's AUC on ``split`` for ``seeds`` grain seeds of ``model``'s fills."""
-    from model_training.evaluate import blanked
-
     samples = lesion_samples(data, (split,))
     filler = Filler.from_checkpoint(model, device="cpu")
-    real = np.stack([lesion_features(hu, m, lv) for hu, m, lv in samples])
-    groups = np.arange(len(samples))
-    aucs = []
-    for k in range(seeds):
-        syn = np.stack(
-            [
-                lesion_features(
-                    filler.fill(blanked(hu, m, lv), m, liver_mask=lv, seed=i + 1000 * k), m, lv
-                )
-                for i, (hu, m, lv) in enumerate(samples)
-            ]
-        )
-        aucs.append(float(judge_auc(real, syn, groups).auc_mean))
-    return aucs
+    return [float(score(filler, samples, seed_offset=1000 * k)["auc_mean"]) for k in range(seeds)]
 
 
 def main(argv: list[str] | None = None) -> int:

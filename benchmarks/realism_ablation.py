@@ -100,18 +100,29 @@ def healthy_samples(folder: Path, n: int = 24, radius_px: int = 14) -> list[tupl
 
 
 def score(
-    filler: Filler, samples: list[tuple[Any, ...]], appearance: Appearance | None = None
+    filler: Filler,
+    samples: list[tuple[Any, ...]],
+    appearance: Appearance | None = None,
+    seed_offset: int = 0,
 ) -> dict[str, Any]:
-    """Judge AUC and per-lesion figures of ``filler`` on ``samples``."""
+    """Judge AUC and per-lesion figures of ``filler`` on ``samples``.
+
+    Sample ``i`` is filled with seed ``seed_offset + i`` (another offset: another draw of the
+    grain, see :mod:`benchmarks.judge_seed_spread`).
+    """
     from model_training.evaluate import blanked
 
     real, syn, rows = [], [], []
     for i, (hu, mask, liver) in enumerate(samples):
         filled = filler.fill(
-            blanked(hu, mask, liver), mask, liver_mask=liver, seed=i, appearance=appearance
+            blanked(hu, mask, liver),
+            mask,
+            liver_mask=liver,
+            seed=seed_offset + i,
+            appearance=appearance,
         )
         if filler.render is None:  # the plain engine ignores appearance: apply it generically
-            filled = apply_appearance(filled, mask, liver, appearance, seed=i)
+            filled = apply_appearance(filled, mask, liver, appearance, seed=seed_offset + i)
         real.append(lesion_features(hu, mask, liver))
         syn.append(lesion_features(filled, mask, liver))
         rows.append(
