@@ -49,6 +49,19 @@ def small_case() -> Case:
 
 
 @pytest.fixture
+def small_case_files(small_case: Case, tmp_path: Path) -> tuple[Path, Path]:
+    """``small_case`` written as ``ct.nii.gz`` + ``seg.nii.gz`` in ``tmp_path``, for tests that
+    open (and reopen) a case the way a user does, through the file loaders."""
+    from liversynth.io import save_nifti
+
+    spacing = small_case.volume.spacing_mm
+    ct = save_nifti(small_case.volume.hu, spacing, tmp_path / "ct.nii.gz")
+    assert small_case.labels is not None
+    seg = save_nifti(small_case.labels, spacing, tmp_path / "seg.nii.gz", labels=True)
+    return ct, seg
+
+
+@pytest.fixture
 def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     """Replace every modal dialog of :mod:`liversynth_gui.dialogs` by a recorder."""
     from liversynth_gui import dialogs

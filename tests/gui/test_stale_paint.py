@@ -18,17 +18,16 @@ import pytest
 from gui_helpers import ConstantFiller, drag, stale_pixels
 from PySide6 import QtCore
 
-from liversynth.io import save_nifti
-
 
 @pytest.mark.parametrize("reopen", ["labels", "case"])
 def test_reloading_leaves_no_ghost_in_the_main_view(
-    qtbot: Any, make_window: Any, small_case: Any, dialog_log: Any, tmp_path: Path, reopen: str
+    qtbot: Any,
+    make_window: Any,
+    small_case_files: tuple[Path, Path],
+    dialog_log: Any,
+    reopen: str,
 ) -> None:
-    ct = save_nifti(small_case.volume.hu, small_case.volume.spacing_mm, tmp_path / "ct.nii.gz")
-    seg = save_nifti(
-        small_case.labels, small_case.volume.spacing_mm, tmp_path / "seg.nii.gz", labels=True
-    )
+    ct, seg = small_case_files
     window = make_window(synchronous=False)  # loads finish in a later event-loop turn
     window.worker.set_filler(ConstantFiller())
 

@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 from gui_helpers import drag
 
-from liversynth.io import save_nifti
-
 
 def _overlay(window: Any) -> np.ndarray:
     image = window.view.layers["lesion"].image
@@ -18,14 +16,11 @@ def _overlay(window: Any) -> np.ndarray:
 
 
 def test_undo_always_shows_the_documents_mask(
-    make_window: Any, small_case: Any, dialog_log: Any, tmp_path: Path
+    make_window: Any, small_case_files: tuple[Path, Path], dialog_log: Any
 ) -> None:
     from gui_helpers import ConstantFiller
 
-    ct = save_nifti(small_case.volume.hu, small_case.volume.spacing_mm, tmp_path / "ct.nii.gz")
-    seg = save_nifti(
-        small_case.labels, small_case.volume.spacing_mm, tmp_path / "seg.nii.gz", labels=True
-    )
+    ct, seg = small_case_files
     window = make_window()
     window.worker.set_filler(ConstantFiller())
     window.files.open_case_files(str(ct), None)

@@ -21,7 +21,6 @@ from gui_helpers import send_mouse, stale_pixels, widget_point
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from liversynth.fillers.base import SliceWiseVolumeMixin
-from liversynth.io import save_nifti
 
 Qt = QtCore.Qt
 
@@ -164,12 +163,13 @@ def _seeds() -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", _seeds())
 def test_random_editing_keeps_the_overlay_on_the_document(
-    qtbot: Any, make_window: Any, small_case: Any, dialog_log: Any, tmp_path: Path, seed: int
+    qtbot: Any,
+    make_window: Any,
+    small_case_files: tuple[Path, Path],
+    dialog_log: Any,
+    seed: int,
 ) -> None:
-    ct = save_nifti(small_case.volume.hu, small_case.volume.spacing_mm, tmp_path / "ct.nii.gz")
-    seg = save_nifti(
-        small_case.labels, small_case.volume.spacing_mm, tmp_path / "seg.nii.gz", labels=True
-    )
+    ct, seg = small_case_files
     window = make_window(synchronous=False, debounce_ms=150)
     window.worker.set_filler(_SlowGan(seed))
     dialog_log.unsaved_answer = "discard"
