@@ -49,7 +49,7 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "plain generator (old engine)": None,
     "+ grain, white noise": RenderOptions(match_spectrum=False, match_histogram=False),
     "+ grain with the liver's NPS": RenderOptions(match_histogram=False),
-    "+ histogram matched (default)": RenderOptions(),
+    "+ histogram matched, bright tail 2 (default)": RenderOptions(),
     "+ seam noise in the band": RenderOptions(seam=True),
     "+ local grain amplitude (envelope 0.4)": RenderOptions(envelope=0.4),
     # Round 3: the tumour-texture prior (liversynth/fillers/tumour_prior.json, training lesions).
@@ -59,8 +59,9 @@ VARIANTS: dict[str, RenderOptions | None] = {
     "+ tumour histogram shape (weight 0.5)": RenderOptions(lesion_histogram=0.5),
     "+ edge-free deficit": RenderOptions(edge_free_deficit=True),
     "+ deep-core deficit": RenderOptions(deep_deficit=True),
-    # Round 4: no bright vessel tail in the grain's histogram.
-    "+ symmetric grain tails": RenderOptions(symmetric_tails=True),
+    # Round 4/5: how much of the liver's bright vessel tail the grain's histogram keeps.
+    "bright tail unclipped (round 4 default)": RenderOptions(bright_tail=0.0),
+    "+ symmetric grain tails (bright tail 1)": RenderOptions(bright_tail=1.0),
 }
 
 
@@ -79,11 +80,8 @@ def lesion_samples(
     return out
 
 
-def healthy_samples(folder: Path, n: int = 24, radius_px: int = 14) -> list[tuple[Any, ...]]:
-    """Discs in the liver of a tumour-free case, on ``n`` slices spread over the liver."""
-    from liversynth.io import load_case
-
-    case = load_case(folder)
+def healthy_discs(case: Any, n: int = 24, radius_px: int = 14) -> list[tuple[int, np.ndarray]]:
+    """``(z, disc)`` in the liver of a tumour-free ``case``, on ``n`` slices spread over the liver."""
     assert case.labels is not None
     liver = case.labels >= 1
     zs = np.flatnonzero(liver.sum(axis=(1, 2)) > 4000)
@@ -94,9 +92,20 @@ def healthy_samples(folder: Path, n: int = 24, radius_px: int = 14) -> list[tupl
         if not inner.any():
             continue
         cy, cx = (int(v) for v in np.argwhere(inner)[len(np.argwhere(inner)) // 2])
-        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= radius_px**2
-        out.append((np.asarray(case.volume.hu[z], np.float32), disc, liver[z]))
+        out.append((int(z), (yy - cy) ** 2 + (xx - cx) ** 2 <= radius_px**2))
     return out
+
+
+def healthy_samples(folder: Path, n: int = 24, radius_px: int = 14) -> list[tuple[Any, ...]]:
+    """Discs in the liver of a tumour-free case (:func:`healthy_discs`), with slice and liver."""
+    from liversynth.io import load_case
+
+    case = load_case(folder)
+    assert case.labels is not None
+    return [
+        (np.asarray(case.volume.hu[z], np.float32), disc, case.labels[z] >= 1)
+        for z, disc in healthy_discs(case, n, radius_px)
+    ]
 
 
 def score(
@@ -104,15 +113,17 @@ def score(
     samples: list[tuple[Any, ...]],
     appearance: Appearance | None = None,
     seed_offset: int = 0,
+    keep_fills: bool = False,
 ) -> dict[str, Any]:
     """Judge AUC and per-lesion figures of ``filler`` on ``samples``.
 
     Sample ``i`` is filled with seed ``seed_offset + i`` (another offset: another draw of the
-    grain, see :mod:`benchmarks.judge_seed_spread`).
+    grain, see :mod:`benchmarks.judge_seed_spread`). ``keep_fills``: the filled slices are
+    returned too, under ``"filled"``.
     """
     from model_training.evaluate import blanked
 
-    real, syn, rows = [], [], []
+    real, syn, rows, fills = [], [], [], []
     for i, (hu, mask, liver) in enumerate(samples):
         filled = filler.fill(
             blanked(hu, mask, liver),
@@ -125,6 +136,8 @@ def score(
             filled = apply_appearance(filled, mask, liver, appearance, seed=seed_offset + i)
         real.append(lesion_features(hu, mask, liver))
         syn.append(lesion_features(filled, mask, liver))
+        if keep_fills:
+            fills.append(filled)
         rows.append(
             (
                 texture_ratio(filled, hu, mask),
@@ -135,7 +148,7 @@ def score(
         )
     verdict = judge_auc(np.stack(real), np.stack(syn), np.arange(len(real)))
     figures = np.nanmean(np.asarray(rows, np.float64), axis=0)
-    return {
+    out: dict[str, Any] = {
         "auc_mean": verdict.auc_mean,
         "auc_std": verdict.auc_std,
         "texture_ratio": figures[0],
@@ -144,6 +157,9 @@ def score(
         "mae_hu": figures[3],
         "n": len(samples),
     }
+    if keep_fills:
+        out["filled"] = fills
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,9 +156,10 @@ def test_grain_envelope_is_seeded_keeps_the_grain_level_and_makes_it_uneven() ->
     assert local_spread(uneven) > 1.5 * local_spread(flat)
 
 
-def test_symmetric_tails_keep_vessel_specks_out_of_the_grain() -> None:
-    """A liver ring crossed by bright vessels: the default rank-matches their bright tail into the
-    lesion (specks); ``symmetric_tails`` cuts that tail and keeps the grain's level and seed."""
+def test_clipped_bright_tail_keeps_vessel_specks_out_of_the_grain() -> None:
+    """A liver ring crossed by bright vessels: unclipped, the renderer rank-matches their bright
+    tail into the lesion (specks); ``bright_tail`` cuts that tail (1: symmetric, 2: the default,
+    between the two) and keeps the grain's level and seed."""
     from liversynth.fillers.lesion_render import RenderOptions, render_lesion
 
     rng = np.random.default_rng(0)
@@ -171,15 +172,17 @@ def test_symmetric_tails_keep_vessel_specks_out_of_the_grain() -> None:
     image[mask] = 100.0  # the lesion is blanked, as the engine sees it
     smooth = np.where(mask, 60.0, 100.0)
 
-    def render(symmetric: bool, seed: int = 3) -> np.ndarray:
-        opts = RenderOptions(symmetric_tails=symmetric)
+    def render(ratio: float, seed: int = 3) -> np.ndarray:
+        opts = RenderOptions(bright_tail=ratio)
         gen = np.random.default_rng(seed)
         return render_lesion(smooth, image, mask, None, None, gen, 2.0, options=opts)[0][mask[0]]
 
-    default, clipped = render(False), render(True)
-    assert np.array_equal(clipped, render(True))  # seeded
+    unclipped, clipped, default = render(0), render(1), render(RenderOptions().bright_tail)
+    assert RenderOptions().bright_tail == 2.0
+    assert np.array_equal(clipped, render(1))  # seeded
     skew = lambda v: float(np.percentile(v, 99.9) - np.median(v))  # noqa: E731
     deep = lambda v: float(np.median(v) - np.percentile(v, 0.1))  # noqa: E731
-    assert skew(default) > 1.5 * deep(default)  # the vessel tail reaches the lesion
+    assert skew(unclipped) > 1.5 * deep(unclipped)  # the vessel tail reaches the lesion
     assert skew(clipped) < 1.15 * deep(clipped)  # no longer
-    assert 0.9 < clipped.std() / default.std() < 1.1  # the grain's level is kept
+    assert skew(clipped) < skew(default) < skew(unclipped)  # the default cuts the brightest
+    assert 0.9 < clipped.std() / unclipped.std() < 1.1  # the grain's level is kept
