@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.realism_ablation import healthy_discs, score
+from benchmarks.realism_ablation import healthy_discs, score, split_slices, write_tables
 from liversynth.fillers.base import Appearance
 from liversynth.fillers.compositing import blend_weight
 from liversynth.fillers.gan import DEFAULT_BAND_PX, Filler
@@ -67,19 +67,13 @@ def lesion_pairs(data: Path, source: Path | None, splits: tuple[str, ...], dz: i
     """
     from liversynth.io import find_cases, load_case
     from liversynth.volume import TUMOUR
-    from model_training.records import SliceRecord
 
     manifest = json.loads((data / "manifest.json").read_text())
     roots = [source] if source is not None else [Path(p) for p in manifest["sources"]]
     refs = {ref.name: ref for root in roots for ref in find_cases(root)}
     cases: dict[str, Any] = {}
     out: list[Pair] = []
-    for meta in manifest["slices"]:
-        if meta["split"] not in splits:
-            continue
-        record = SliceRecord.from_meta(meta).load_arrays(data)
-        hu = np.asarray(record.hu, np.float32)
-        mask, liver = record.eval_mask(), np.asarray(record.liver) > 0
+    for meta, hu, mask, liver in split_slices(data, splits):
         if meta["case"] not in refs:
             raise ValueError(f"{roots} hold no case {meta['case']!r} (prepared in {data})")
         if meta["case"] not in cases:
@@ -228,9 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         first = next(iter(pasted.values()))
         ids = np.linspace(0, len(first) - 1, len(rows)).astype(int)
         plot_grid(rows, args.grid, [f"sample {i}" for i in ids])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    write_tables(args.out, result, lines)
     return 0
 
 

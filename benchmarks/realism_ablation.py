@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,19 +66,31 @@ VARIANTS: dict[str, RenderOptions | None] = {
 }
 
 
+def split_slices(
+    data: Path, splits: tuple[str, ...]
+) -> Iterator[tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]]:
+    """``(meta, real_hu, mask, liver)`` of every slice of ``splits`` of a prepared dataset."""
+    from model_training.records import SliceRecord
+
+    manifest = json.loads((data / "manifest.json").read_text())
+    for meta in manifest["slices"]:
+        if meta["split"] in splits:
+            r = SliceRecord.from_meta(meta).load_arrays(data)
+            yield meta, np.asarray(r.hu, np.float32), r.eval_mask(), np.asarray(r.liver) > 0
+
+
 def lesion_samples(
     data: Path, splits: tuple[str, ...] = ("test",)
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``(real_hu, mask, liver)`` of every slice of ``splits`` of a prepared dataset."""
-    from model_training.records import SliceRecord
+    return [(hu, mask, liver) for _, hu, mask, liver in split_slices(data, splits)]
 
-    manifest = json.loads((data / "manifest.json").read_text())
-    out = []
-    for meta in manifest["slices"]:
-        if meta["split"] in splits:
-            r = SliceRecord.from_meta(meta).load_arrays(data)
-            out.append((np.asarray(r.hu, np.float32), r.eval_mask(), np.asarray(r.liver) > 0))
-    return out
+
+def write_tables(out: Path, result: dict[str, Any], lines: list[str]) -> None:
+    """``result`` as JSON at ``out`` and the Markdown table ``lines`` beside it (``.md``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
 def healthy_discs(case: Any, n: int = 24, radius_px: int = 14) -> list[tuple[int, np.ndarray]]:
@@ -220,9 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {r['attenuation_error_hu']:.2f} | {r['mae_hu']:.2f} |"
             )
             print(lines[-1], flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    write_tables(args.out, result, lines)
     return 0
 
 
