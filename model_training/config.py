@@ -80,6 +80,10 @@ class TrainConfig:
         l1_lowpass_px: Gaussian σ (px) applied to output and target before the L1 term
             (0 = plain L1, the paper). L1 then asks only for the lesion's structure and leaves
             the texture finer than σ to the adversarial term instead of teaching its mean.
+        lambda_fm: weight of pix2pixHD's discriminator feature-matching loss in the generator's
+            objective (0 = off, the paper): the generated pair's PatchGAN activations are pulled
+            toward the real pair's, a texture statistic rather than a pixel-wise mean. It is
+            part of the logged ``total``.
     """
 
     data: str | None
@@ -115,6 +119,7 @@ class TrainConfig:
     noise_p: float = 0.8
     init_from: str | None = None
     l1_lowpass_px: float = 0.0
+    lambda_fm: float = 0.0
 
     def __post_init__(self) -> None:
         self.validate()
@@ -135,6 +140,7 @@ class TrainConfig:
             "phantom",
             "pretrain_healthy_epochs",
             "l1_lowpass_px",
+            "lambda_fm",
         )
         for name in non_negative:
             if getattr(self, name) < 0:

@@ -23,6 +23,7 @@ from model_training.config import TrainConfig
 from model_training.losses import (
     adversarial_loss,
     discriminator_loss,
+    feature_matching_loss,
     gaussian_lowpass,
     weighted_l1,
 )
@@ -163,8 +164,16 @@ def gan_step(
     # must be synchronised.
     d.requires_grad_(False)
     models.opt_g.zero_grad(set_to_none=True)
-    with models.autocast:
-        g_logits = d(torch.cat([x, fake], 1))
+    loss_fm = None
+    if cfg.lambda_fm > 0:
+        with models.autocast:
+            fake_features, g_logits = d.forward_features(torch.cat([x, fake], 1))
+            with torch.no_grad():
+                real_features, _ = d.forward_features(torch.cat([x, y], 1))
+        loss_fm = feature_matching_loss(fake_features, real_features)
+    else:  # the paper's step, unchanged (same operations, same random draws)
+        with models.autocast:
+            g_logits = d(torch.cat([x, fake], 1))
     loss_adv = adversarial_loss(g_logits, True)
     # With l1_lowpass_px > 0 the L1 sees structure only; finer texture is left to the
     # discriminator (see TrainConfig). At 0 both sides pass through unchanged (the paper's L1).
@@ -176,6 +185,8 @@ def gan_step(
         lesion_weight=cfg.lesion_l1_weight,
     )
     loss_g = cfg.lambda_adv * loss_adv + cfg.lambda_l1 * loss_l1
+    if loss_fm is not None:
+        loss_g = loss_g + cfg.lambda_fm * loss_fm
     models.scaler.scale(loss_g).backward()
     models.scaler.step(models.opt_g)
     models.scaler.update()

@@ -83,3 +83,17 @@ def gaussian_lowpass(images: torch.Tensor, sigma_px: float) -> torch.Tensor:
     out = F.pad(images, (radius, radius, radius, radius), mode="reflect")
     out = F.conv2d(out, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     return F.conv2d(out, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def feature_matching_loss(
+    fake_features: list[torch.Tensor], real_features: list[torch.Tensor]
+) -> torch.Tensor:
+    """pix2pixHD's feature matching: mean L1 between the discriminator's activations of the
+    generated and the real pair, averaged over layers (float32; ``real_features`` detached)."""
+    if len(fake_features) != len(real_features) or not fake_features:
+        raise ValueError("feature matching needs the same, non-zero number of layers")
+    per_layer = [
+        (f.float() - r.detach().float()).abs().mean()
+        for f, r in zip(fake_features, real_features, strict=True)
+    ]
+    return torch.stack(per_layer).mean()

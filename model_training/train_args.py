@@ -74,6 +74,7 @@ def add_parser(subparsers: Any) -> None:
         ("lambda_adv", float, "adversarial loss weight"),
         ("lesion_l1_weight", float, "L1 weight inside the lesion relative to outside"),
         ("l1_lowpass_px", float, "Gaussian σ (px) on output and target before L1 (0: plain L1)"),
+        ("lambda_fm", float, "discriminator feature-matching loss weight (pix2pixHD; 0: off)"),
         ("loss_ema", float, "decay of the smoothed loss curves"),
         ("ema_weights", float, "EMA decay of generator weights for the saved model (0: off)"),
         ("seed", int, "seed of weights, data order and augmentation"),

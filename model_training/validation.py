@@ -98,6 +98,8 @@ def _healthy_and_noise(cfg: TrainConfig) -> dict[str, Any]:
         out["init_from"] = cfg.init_from
     if cfg.l1_lowpass_px:
         out["l1_lowpass_px"] = cfg.l1_lowpass_px
+    if cfg.lambda_fm:
+        out["lambda_fm"] = cfg.lambda_fm
     return out
 
 

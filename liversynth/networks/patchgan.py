@@ -88,6 +88,24 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(N, in_channels, H, W)`` to patch logits ``(N, 1, h, w)``."""
+        self._check_input(x)
+        return self.model(x)
+
+    def forward_features(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The activation after every LeakyReLU, and the patch logits (same as :meth:`forward`).
+
+        The intermediate activations are what pix2pixHD's feature-matching loss compares
+        between a real and a generated pair.
+        """
+        self._check_input(x)
+        features: list[torch.Tensor] = []
+        for layer in self.model:
+            x = layer(x)
+            if isinstance(layer, nn.LeakyReLU):
+                features.append(x)
+        return features, x
+
+    def _check_input(self, x: torch.Tensor) -> None:
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"expected (N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
         min_px = 2**self.n_layers * 3  # below this the patch map would be empty
@@ -96,4 +114,3 @@ class PatchDiscriminator(nn.Module):
                 f"input {x.shape[-2]}×{x.shape[-1]} is too small for n_layers={self.n_layers} "
                 f"(needs at least {min_px} px per side)"
             )
-        return self.model(x)

@@ -25,7 +25,8 @@ def test_context_from_torchrun_variables() -> None:
 @pytest.mark.slow
 def test_torchrun_two_processes_on_cpu(healthy_dataset: Path, tmp_path: Path) -> None:
     """Two gloo ranks, with what retraining at scale uses: healthy-liver pretraining, noise
-    augmentation and --amp (bf16 autocast on the CPU)."""
+    augmentation, the texture losses (structure-only L1, feature matching) and --amp (bf16
+    autocast on the CPU)."""
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
     run = tmp_path / "run"
     cmd = [
@@ -47,6 +48,10 @@ def test_torchrun_two_processes_on_cpu(healthy_dataset: Path, tmp_path: Path) ->
         "1",
         "--noise-hu",
         "0:10",
+        "--l1-lowpass-px",
+        "1",
+        "--lambda-fm",
+        "10",
         "--amp",
         "--device",
         "cpu",
@@ -62,4 +67,5 @@ def test_torchrun_two_processes_on_cpu(healthy_dataset: Path, tmp_path: Path) ->
     assert summary["healthy_train_slices"] > 0
     assert load_training_state(run / "state.safetensors").state.global_step == 6  # 3 + 3
     assert len((run / "losses.csv").read_text().splitlines()) == 7  # rank 0 logs alone
-    load_model(run / "model.safetensors")
+    _, config = load_model(run / "model.safetensors")
+    assert config.to_dict()["training"]["lambda_fm"] == 10.0
