@@ -7,11 +7,10 @@ import math
 from pathlib import Path
 
 import pytest
-from training_helpers import TINY_MODEL
+from training_helpers import tiny_train_config
 
 from liversynth.fillers.registry import available_fillers
 from model_training.__main__ import main
-from model_training.config import TrainConfig
 from model_training.evaluate import evaluate
 from model_training.train import train
 
@@ -19,16 +18,7 @@ from model_training.train import train
 @pytest.fixture(scope="module")
 def tiny_model(phantom_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("evalrun")
-    train(
-        TrainConfig(
-            data=str(phantom_dataset),
-            out=str(out),
-            model_overrides=dict(TINY_MODEL),
-            epochs=1,
-            iters_per_epoch=2,
-            progress=False,
-        )
-    )
+    train(tiny_train_config(phantom_dataset, out))
     return out / "model.safetensors"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_helpers import TINY_MODEL
+from training_helpers import tiny_train_config
 
 from liversynth.checkpoint import read_config
 from liversynth.networks.patchgan import PatchDiscriminator
@@ -50,17 +50,7 @@ def test_lambda_fm_must_not_be_negative(tmp_path: Path) -> None:
 
 
 def _run(dataset: Path, out: Path, **kwargs: float) -> dict[str, torch.Tensor]:
-    cfg = TrainConfig(
-        data=str(dataset),
-        out=str(out),
-        model_overrides=dict(TINY_MODEL),
-        epochs=1,
-        iters_per_epoch=2,
-        progress=False,
-        device="cpu",
-        **kwargs,
-    )
-    result = train(cfg)
+    result = train(tiny_train_config(dataset, out, **kwargs))
     assert result.finished and result.global_step == 2
     # The tensors, not the file: its header records the run's own folder.
     return load_file(str(out / "model-last.safetensors"))

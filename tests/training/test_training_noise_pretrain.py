@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from training_helpers import TINY_MODEL
+from training_helpers import TINY_MODEL, tiny_train_config
 
 from liversynth.checkpoint import read_config
 from liversynth.errors import ModelFileError
 from liversynth.networks import ModelConfig
 from model_training import distributed as ddp
-from model_training.config import TrainConfig
 from model_training.curves import read_csv
 from model_training.dataset import CropDataset, load_slice_sets
 from model_training.gan_step import build_models, init_weights
@@ -79,23 +78,10 @@ def test_the_same_noise_reaches_input_and_target(healthy_dataset: Path) -> None:
         assert 5.0 < float(diff_hu[inside].std()) < 15.0
 
 
-def _cfg(data: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(
-        data=str(data),
-        out=str(out),
-        model_overrides=dict(TINY_MODEL),
-        epochs=1,
-        iters_per_epoch=2,
-        progress=False,
-        device="cpu",
-    )
-    return TrainConfig(**{**base, **kw})
-
-
 @pytest.mark.slow
 def test_healthy_pretraining_then_tumour_epoch(healthy_dataset: Path, tmp_path: Path) -> None:
     # fp16 autocast + GradScaler on the CPU here; bf16 is in the torchrun test.
-    cfg = _cfg(
+    cfg = tiny_train_config(
         healthy_dataset,
         tmp_path / "run",
         pretrain_healthy_epochs=1,
@@ -114,18 +100,22 @@ def test_healthy_pretraining_then_tumour_epoch(healthy_dataset: Path, tmp_path: 
     assert info["pretrain_healthy_epochs"] == 1 and info["noise"]["sigma_hu"] == [0.0, 10.0]
 
     # Fine-tuning starts from the saved generator; another architecture is refused by name.
-    tuned = _cfg(
+    tuned = tiny_train_config(
         healthy_dataset, tmp_path / "tuned", init_from=str(tmp_path / "run" / "model.safetensors")
     )
     models = build_models(tuned, ddp.DistContext(), torch.device("cpu"), None)
     saved = init_weights(tmp_path / "run" / "model.safetensors", tuned.model_config())
     assert all(torch.equal(v, models.g_net.state_dict()[k]) for k, v in saved.items())
-    other = _cfg(healthy_dataset, tmp_path / "x", model_overrides={**TINY_MODEL, "ngf": 4})
+    other = tiny_train_config(
+        healthy_dataset, tmp_path / "x", model_overrides={**TINY_MODEL, "ngf": 4}
+    )
     with pytest.raises(ModelFileError, match="model.safetensors.*ngf"):
         init_weights(tmp_path / "run" / "model.safetensors", other.model_config())
 
 
 def test_pretraining_needs_healthy_pairs(phantom_dataset: Path, tmp_path: Path) -> None:
-    cfg = _cfg(phantom_dataset, tmp_path / "r", pretrain_healthy_epochs=1)  # no healthy pairs
+    cfg = tiny_train_config(
+        phantom_dataset, tmp_path / "r", pretrain_healthy_epochs=1
+    )  # no healthy pairs
     with pytest.raises(ValueError, match="healthy-liver"):
         train(cfg)
