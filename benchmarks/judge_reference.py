@@ -79,12 +79,16 @@ def lesion_pairs(data: Path, source: Path | None, splits: tuple[str, ...], dz: i
         if meta["case"] not in cases:
             cases[meta["case"]] = load_case(refs[meta["case"]])
         case = cases[meta["case"]]
+        if case.labels is None:
+            raise ValueError(f"{meta['case']} in {roots} has no labels to find its tumour by")
         (oy, ox), (h, w), z = meta["offset_yx"], hu.shape, int(meta["z"])
         window = np.s_[oy : oy + h, ox : ox + w]
         volume = np.asarray(case.volume.hu)
         if not np.array_equal(volume[z][window].astype(np.float32), hu):
             raise ValueError(f"{meta['case']} slice {z} in {roots} is not the one {data} prepared")
         candidates = [k for k in (z - dz, z + dz) if 0 <= k < volume.shape[0]]
+        if not candidates:
+            raise ValueError(f"{meta['case']} has no slice {dz} away from slice {z}")
         overlap = [int(((case.labels[k][window] == TUMOUR) & mask).sum()) for k in candidates]
         k = candidates[int(np.argmax(overlap))]
         out.append((hu, neighbour_paste(hu, volume[k][window], mask, DEFAULT_BAND_PX), mask, liver))
