@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from training_helpers import TINY_MODEL
+from training_helpers import tiny_train_config
 
 from liversynth.checkpoint import read_config
 from model_training.config import TrainConfig
@@ -39,17 +39,7 @@ def test_lowpass_must_not_be_negative(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_training_step_with_structure_only_l1(phantom_dataset: Path, tmp_path: Path) -> None:
-    cfg = TrainConfig(
-        data=str(phantom_dataset),
-        out=str(tmp_path / "run"),
-        model_overrides=dict(TINY_MODEL),
-        epochs=1,
-        iters_per_epoch=2,
-        progress=False,
-        device="cpu",
-        l1_lowpass_px=1.5,
-    )
-    result = train(cfg)
+    result = train(tiny_train_config(phantom_dataset, tmp_path / "run", l1_lowpass_px=1.5))
     assert result.finished and result.global_step == 2
     info = read_config(tmp_path / "run" / "model.safetensors").to_dict()["training"]
     assert info["l1_lowpass_px"] == 1.5
