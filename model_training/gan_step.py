@@ -18,6 +18,7 @@ import torch
 from liversynth.checkpoint import load_model
 from liversynth.errors import ModelFileError
 from liversynth.networks import ModelConfig, build_discriminator, build_generator
+from liversynth.networks.patchgan import PatchDiscriminator
 from model_training import distributed as ddp
 from model_training.config import TrainConfig
 from model_training.losses import (
@@ -44,7 +45,7 @@ class GanModels:
     """
 
     g_net: torch.nn.Module
-    d_net: torch.nn.Module
+    d_net: PatchDiscriminator
     g_model: torch.nn.Module
     d_model: torch.nn.Module
     opt_g: torch.optim.Optimizer
@@ -164,16 +165,10 @@ def gan_step(
     # must be synchronised.
     d.requires_grad_(False)
     models.opt_g.zero_grad(set_to_none=True)
-    loss_fm = None
-    if cfg.lambda_fm > 0:
-        with models.autocast:
-            fake_features, g_logits = d.forward_features(torch.cat([x, fake], 1))
-            with torch.no_grad():
-                real_features, _ = d.forward_features(torch.cat([x, y], 1))
-        loss_fm = feature_matching_loss(fake_features, real_features)
-    else:  # the paper's step, unchanged (same operations, same random draws)
-        with models.autocast:
-            g_logits = d(torch.cat([x, fake], 1))
+    # forward_features runs the same layers as forward (bit-identical logits); the activations
+    # serve feature matching when it is on.
+    with models.autocast:
+        fake_features, g_logits = d.forward_features(torch.cat([x, fake], 1))
     loss_adv = adversarial_loss(g_logits, True)
     # With l1_lowpass_px > 0 the L1 sees structure only; finer texture is left to the
     # discriminator (see TrainConfig). At 0 both sides pass through unchanged (the paper's L1).
@@ -185,8 +180,10 @@ def gan_step(
         lesion_weight=cfg.lesion_l1_weight,
     )
     loss_g = cfg.lambda_adv * loss_adv + cfg.lambda_l1 * loss_l1
-    if loss_fm is not None:
-        loss_g = loss_g + cfg.lambda_fm * loss_fm
+    if cfg.lambda_fm > 0:
+        with models.autocast, torch.no_grad():
+            real_features, _ = d.forward_features(torch.cat([x, y], 1))
+        loss_g = loss_g + cfg.lambda_fm * feature_matching_loss(fake_features, real_features)
     models.scaler.scale(loss_g).backward()
     models.scaler.step(models.opt_g)
     models.scaler.update()
